@@ -1,0 +1,3 @@
+pub mod error;
+pub mod math;
+pub use error::{Error, Result};

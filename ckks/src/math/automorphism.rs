@@ -1,0 +1,106 @@
+//! The automorphisms `σ_g : a(X) ↦ a(X^g)` of `Z_q[X]/(X^N + 1)`, `g` odd.
+//!
+//! With slots ordered by powers of 5 (see `encoding`), `g = 5^k mod 2N`
+//! rotates the slots left by `k`, and `g = 2N − 1` (that is `X ↦ X^{-1}`)
+//! conjugates every slot.
+
+use crate::math::modulus::Modulus;
+use crate::math::ntt::bit_reverse;
+
+/// The Galois element of a left rotation by `step` slots (negative: right),
+/// for ring degree `n`: `5^(step mod N/2) mod 2N`.
+#[must_use]
+pub fn galois_element_for_step(step: i64, n: usize) -> u64 {
+    let slots = (n / 2) as i64;
+    let k = step.rem_euclid(slots) as u64;
+    let two_n = 2 * n as u64;
+    let mut g = 1u64;
+    let mut base = 5u64;
+    let mut e = k;
+    while e > 0 {
+        if e & 1 == 1 {
+            g = g * base % two_n;
+        }
+        base = base * base % two_n;
+        e >>= 1;
+    }
+    g
+}
+
+/// The Galois element of complex conjugation, `X ↦ X^{-1} = X^{2N−1}`.
+#[must_use]
+pub fn galois_element_conjugate(n: usize) -> u64 {
+    2 * n as u64 - 1
+}
+
+/// Applies `σ_g` to one limb in coefficient form:
+/// `X^i ↦ ±X^{i·g mod N}`, the sign flipping when `i·g mod 2N ≥ N`.
+pub fn apply_coeff(input: &[u64], g: u64, m: &Modulus, out: &mut [u64]) {
+    let n = input.len();
+    let mask = 2 * n as u64 - 1;
+    for (i, &c) in input.iter().enumerate() {
+        let e = (i as u64 * g) & mask;
+        if e < n as u64 {
+            out[e as usize] = c;
+        } else {
+            out[(e - n as u64) as usize] = m.neg(c);
+        }
+    }
+}
+
+/// The index permutation that applies `σ_g` to a limb in NTT form:
+/// `out[k] = in[perm[k]]`. Slot `k` holds the value at `ψ^{2·br(k)+1}`, and
+/// `σ_g(a)(ψ^{2j+1}) = a(ψ^{g(2j+1)})`.
+#[must_use]
+pub fn eval_permutation(n: usize, g: u64) -> Vec<u32> {
+    let bits = n.trailing_zeros();
+    let mask = 2 * n as u64 - 1;
+    (0..n)
+        .map(|k| {
+            let j = bit_reverse(k, bits) as u64;
+            let e = (g * (2 * j + 1)) & mask;
+            bit_reverse(((e - 1) / 2) as usize, bits) as u32
+        })
+        .collect()
+}
+
+/// Applies `σ_g` to one limb in NTT form with a permutation from
+/// [`eval_permutation`].
+pub fn apply_eval(input: &[u64], perm: &[u32], out: &mut [u64]) {
+    for (o, &p) in out.iter_mut().zip(perm) {
+        *o = input[p as usize];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::ntt::NttPlan;
+    use crate::math::primes::ntt_primes_below;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn eval_and_coeff_automorphisms_agree() {
+        let n = 256;
+        let q = ntt_primes_below(50, n, 1, &[])[0];
+        let plan = NttPlan::new(n, q);
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let a: Vec<u64> = (0..n).map(|_| rng.gen_range(0..q)).collect();
+        for g in [5, 25, galois_element_for_step(-1, n), galois_element_conjugate(n)] {
+            let mut c = vec![0; n];
+            apply_coeff(&a, g, plan.modulus(), &mut c);
+            plan.forward(&mut c);
+            let mut ea = a.clone();
+            plan.forward(&mut ea);
+            let mut e = vec![0; n];
+            apply_eval(&ea, &eval_permutation(n, g), &mut e);
+            assert_eq!(c, e, "g = {g}");
+        }
+        assert_eq!(galois_element_for_step(0, n), 1);
+        assert_eq!(galois_element_for_step(1, n), 5);
+        // Rotating left by k and then by N/2 − k is the identity.
+        let g = galois_element_for_step(3, n) * galois_element_for_step(-3, n) % (2 * n as u64);
+        assert_eq!(g, 1);
+    }
+}

@@ -1,0 +1,11 @@
+//! Number theory and polynomial arithmetic under the scheme: modular
+//! reductions, NTT-friendly primes, the negacyclic NTT, RNS polynomials,
+//! automorphisms and samplers.
+
+pub mod automorphism;
+pub mod modulus;
+pub mod ntt;
+pub mod poly;
+pub mod primes;
+pub mod rns;
+pub mod sampling;

@@ -1,0 +1,193 @@
+//! The negacyclic number-theoretic transform over `Z_q[X]/(X^N + 1)`.
+//!
+//! An [`NttPlan`] owns the twiddle tables of one `(N, q)` and the backend
+//! chosen for it. Every transform goes through one `match` on the backend, so
+//! vectorized implementations slot in beside the scalar reference without
+//! touching callers. See `docs/rns-ntt.md`.
+
+pub mod scalar;
+pub mod tables;
+
+pub use tables::{bit_reverse, NttTables};
+
+use crate::math::modulus::Modulus;
+
+/// An implementation of the transform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// Portable Rust, the reference every other backend is tested against.
+    Scalar,
+}
+
+impl Backend {
+    /// The fastest backend this CPU supports for a prime of `bits` bits.
+    #[must_use]
+    pub fn best_for(_bits: u32) -> Self {
+        Backend::Scalar
+    }
+}
+
+/// Tables plus a backend for one `(N, q)`.
+#[derive(Clone, Debug)]
+pub struct NttPlan {
+    tables: NttTables,
+    backend: Backend,
+}
+
+impl NttPlan {
+    /// Builds the plan with the best backend for this CPU.
+    #[must_use]
+    pub fn new(n: usize, q: u64) -> Self {
+        let tables = NttTables::new(n, q);
+        let backend = Backend::best_for(tables.modulus.bits());
+        Self { tables, backend }
+    }
+
+    /// Builds the plan with a given backend, or `None` if this CPU or this
+    /// prime does not support it.
+    #[must_use]
+    pub fn with_backend(n: usize, q: u64, backend: Backend) -> Option<Self> {
+        let tables = NttTables::new(n, q);
+        match backend {
+            Backend::Scalar => Some(Self { tables, backend }),
+        }
+    }
+
+    /// The ring degree.
+    #[inline]
+    #[must_use]
+    pub fn n(&self) -> usize {
+        self.tables.n
+    }
+
+    /// The prime.
+    #[inline]
+    #[must_use]
+    pub fn modulus(&self) -> &Modulus {
+        &self.tables.modulus
+    }
+
+    /// The backend in use.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The twiddle tables.
+    #[must_use]
+    pub fn tables(&self) -> &NttTables {
+        &self.tables
+    }
+
+    /// Forward transform: coefficients in `[0, q)` (or lazily in `[0, 4q)`)
+    /// to evaluations in `[0, q)`, bit-reversed order.
+    ///
+    /// # Panics
+    /// If `a.len() != N`.
+    pub fn forward(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.tables.n, "ntt forward: length must equal N");
+        match self.backend {
+            Backend::Scalar => scalar::forward(a, &self.tables),
+        }
+    }
+
+    /// Inverse transform: evaluations in `[0, 2q)` to coefficients in `[0, q)`.
+    ///
+    /// # Panics
+    /// If `a.len() != N`.
+    pub fn inverse(&self, a: &mut [u64]) {
+        assert_eq!(a.len(), self.tables.n, "ntt inverse: length must equal N");
+        match self.backend {
+            Backend::Scalar => scalar::inverse(a, &self.tables),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::primes::ntt_primes_below;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Schoolbook product in `Z_q[X]/(X^N + 1)`.
+    fn naive_negacyclic(a: &[u64], b: &[u64], m: &Modulus) -> Vec<u64> {
+        let n = a.len();
+        let mut c = vec![0u64; n];
+        for i in 0..n {
+            for j in 0..n {
+                let p = m.mul(a[i], b[j]);
+                let k = i + j;
+                if k < n {
+                    c[k] = m.add(c[k], p);
+                } else {
+                    c[k - n] = m.sub(c[k - n], p);
+                }
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn product_matches_schoolbook_negacyclic() {
+        let seed: u64 = rand::random();
+        println!("seed = {seed}");
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for log_n in [4u32, 8, 10] {
+            let n = 1 << log_n;
+            for bits in [30, 40, 50, 60, 61] {
+                let q = ntt_primes_below(bits, n, 1, &[])[0];
+                let plan = NttPlan::new(n, q);
+                let m = plan.modulus();
+                let a: Vec<u64> = (0..n).map(|_| rng.gen_range(0..q)).collect();
+                let b: Vec<u64> = (0..n).map(|_| rng.gen_range(0..q)).collect();
+                let want = naive_negacyclic(&a, &b, m);
+                let (mut fa, mut fb) = (a.clone(), b.clone());
+                plan.forward(&mut fa);
+                plan.forward(&mut fb);
+                let mut c: Vec<u64> = fa.iter().zip(&fb).map(|(&x, &y)| m.mul(x, y)).collect();
+                plan.inverse(&mut c);
+                assert_eq!(c, want, "N = {n}, {bits}-bit q = {q}");
+            }
+        }
+    }
+
+    #[test]
+    fn forward_evaluates_at_odd_powers_in_bit_reversed_order() {
+        let n = 64;
+        let q = ntt_primes_below(50, n, 1, &[])[0];
+        let plan = NttPlan::new(n, q);
+        let m = plan.modulus();
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let a: Vec<u64> = (0..n).map(|_| rng.gen_range(0..q)).collect();
+        let mut fa = a.clone();
+        plan.forward(&mut fa);
+        let psi = plan.tables().psi;
+        for (k, &v) in fa.iter().enumerate() {
+            let x = m.pow(psi, 2 * bit_reverse(k, n.trailing_zeros()) as u64 + 1);
+            let want = a.iter().rev().fold(0, |acc, &c| m.add(m.mul(acc, x), c));
+            assert_eq!(v, want, "slot {k}");
+        }
+    }
+
+    #[test]
+    fn round_trip_for_every_size_and_lazy_inputs() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for log_n in 10..=16 {
+            let n = 1usize << log_n;
+            for bits in [30, 45, 61] {
+                let q = ntt_primes_below(bits, n, 1, &[])[0];
+                let plan = NttPlan::new(n, q);
+                // Inputs at the top of the documented lazy range [0, 4q).
+                let a: Vec<u64> = (0..n).map(|i| if i % 3 == 0 { 4 * q - 1 } else { rng.gen_range(0..4 * q) }).collect();
+                let mut b = a.clone();
+                plan.forward(&mut b);
+                assert!(b.iter().all(|&x| x < q));
+                plan.inverse(&mut b);
+                let want: Vec<u64> = a.iter().map(|&x| x % q).collect();
+                assert_eq!(b, want, "N = 2^{log_n}, {bits}-bit");
+            }
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Polynomials of `Z_Q[X]/(X^N + 1)` in RNS form, with the representation in
+//! the type: [`Coeff`] (coefficients) or [`Eval`] (NTT values). Products
+//! exist only for `Eval`; the transforms consume one form and return the other.
+
+use std::marker::PhantomData;
+
+use rayon::prelude::*;
+use zeroize::Zeroize;
+
+use crate::math::rns::{Basis, RnsContext};
+
+/// Marker: limbs hold coefficients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Coeff;
+/// Marker: limbs hold NTT values (evaluations at the odd powers of `ψ`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Eval;
+
+/// An RNS polynomial: `limbs(basis)` limbs of `N` residues, limb-major.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RnsPoly<D> {
+    n: usize,
+    basis: Basis,
+    data: Vec<u64>,
+    _domain: PhantomData<D>,
+}
+
+impl<D> std::fmt::Debug for RnsPoly<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RnsPoly {{ n: {}, basis: {:?} }}", self.n, self.basis)
+    }
+}
+
+/// Runs `f` on every limb, in parallel when there is more than one.
+fn for_each_limb<F>(n: usize, data: &mut [u64], f: F)
+where
+    F: Fn(usize, &mut [u64]) + Sync + Send,
+{
+    if data.len() > n {
+        data.par_chunks_exact_mut(n).enumerate().for_each(|(i, l)| f(i, l));
+    } else {
+        data.chunks_exact_mut(n).enumerate().for_each(|(i, l)| f(i, l));
+    }
+}
+
+impl<D> RnsPoly<D> {
+    /// The zero polynomial over `basis`.
+    #[must_use]
+    pub fn zero(ctx: &RnsContext, basis: Basis) -> Self {
+        Self {
+            n: ctx.n(),
+            basis,
+            data: vec![0; ctx.limbs(basis) * ctx.n()],
+            _domain: PhantomData,
+        }
+    }
+
+    /// Wraps raw limbs; `data.len()` must be `limbs(basis)·N` and every value
+    /// below its prime (checked in debug builds; loaders check it always).
+    #[must_use]
+    pub fn from_raw(ctx: &RnsContext, basis: Basis, data: Vec<u64>) -> Self {
+        debug_assert_eq!(data.len(), ctx.limbs(basis) * ctx.n());
+        Self {
+            n: ctx.n(),
+            basis,
+            data,
+            _domain: PhantomData,
+        }
+    }
+
+    /// The primes this polynomial has limbs for.
+    #[inline]
+    #[must_use]
+    pub fn basis(&self) -> Basis {
+        self.basis
+    }
+
+    /// Ring degree.
+    #[inline]
+    #[must_use]
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Number of limbs.
+    #[inline]
+    #[must_use]
+    pub fn num_limbs(&self) -> usize {
+        self.data.len() / self.n
+    }
+
+    /// Limb `i`.
+    #[inline]
+    #[must_use]
+    pub fn limb(&self, i: usize) -> &[u64] {
+        &self.data[i * self.n..(i + 1) * self.n]
+    }
+
+    /// Limb `i`, mutable.
+    #[inline]
+    pub fn limb_mut(&mut self, i: usize) -> &mut [u64] {
+        &mut self.data[i * self.n..(i + 1) * self.n]
+    }
+
+    /// All residues, limb-major.
+    #[inline]
+    #[must_use]
+    pub fn data(&self) -> &[u64] {
+        &self.data
+    }
+
+    /// All residues, limb-major, mutable.
+    #[inline]
+    pub fn data_mut(&mut self) -> &mut [u64] {
+        &mut self.data
+    }
+
+    /// Zeroes the residues (for secrets).
+    pub fn zeroize(&mut self) {
+        self.data.zeroize();
+    }
+
+    /// Keeps only the ciphertext primes up to `level` (and drops the special
+    /// primes). Valid in both forms: the limbs are independent.
+    ///
+    /// # Panics
+    /// If `level + 1` exceeds the limbs present (internal bug; callers check).
+    #[must_use]
+    pub fn truncated(&self, level: usize) -> Self {
+        assert!(level < self.basis.q, "truncate to level {level} of a basis with {} primes", self.basis.q);
+        Self {
+            n: self.n,
+            basis: Basis::level(level),
+            data: self.data[..(level + 1) * self.n].to_vec(),
+            _domain: PhantomData,
+        }
+    }
+
+    /// Drops ciphertext limbs in place down to `level` (no special primes).
+    pub fn truncate(&mut self, level: usize) {
+        assert!(!self.basis.p && level < self.basis.q, "truncate in place needs a Q-only basis");
+        self.data.truncate((level + 1) * self.n);
+        self.basis = Basis::level(level);
+    }
+
+    /// The sub-polynomial over `Q_level · P` of a polynomial over `Q_L · P`.
+    #[must_use]
+    pub fn restricted_with_p(&self, ctx: &RnsContext, level: usize) -> Self {
+        assert!(self.basis.p && level < self.basis.q);
+        let n = self.n;
+        let mut data = Vec::with_capacity((level + 1 + ctx.p().len()) * n);
+        data.extend_from_slice(&self.data[..(level + 1) * n]);
+        data.extend_from_slice(&self.data[self.basis.q * n..]);
+        Self {
+            n,
+            basis: Basis::level_with_p(level),
+            data,
+            _domain: PhantomData,
+        }
+    }
+
+    fn check_same_basis(&self, other: &Self, op: &str) {
+        assert_eq!(self.basis, other.basis, "{op}: bases differ");
+    }
+
+    /// `self += other` limb-wise.
+    pub fn add_assign(&mut self, ctx: &RnsContext, other: &Self) {
+        self.check_same_basis(other, "poly add");
+        let (n, basis) = (self.n, self.basis);
+        for (i, (a, b)) in self.data.chunks_exact_mut(n).zip(other.data.chunks_exact(n)).enumerate() {
+            let m = ctx.modulus(basis, i);
+            for (x, &y) in a.iter_mut().zip(b) {
+                *x = m.add(*x, y);
+            }
+        }
+    }
+
+    /// `self −= other` limb-wise.
+    pub fn sub_assign(&mut self, ctx: &RnsContext, other: &Self) {
+        self.check_same_basis(other, "poly sub");
+        let (n, basis) = (self.n, self.basis);
+        for (i, (a, b)) in self.data.chunks_exact_mut(n).zip(other.data.chunks_exact(n)).enumerate() {
+            let m = ctx.modulus(basis, i);
+            for (x, &y) in a.iter_mut().zip(b) {
+                *x = m.sub(*x, y);
+            }
+        }
+    }
+
+    /// `self = −self`.
+    pub fn neg_assign(&mut self, ctx: &RnsContext) {
+        let (n, basis) = (self.n, self.basis);
+        for (i, a) in self.data.chunks_exact_mut(n).enumerate() {
+            let m = ctx.modulus(basis, i);
+            for x in a.iter_mut() {
+                *x = m.neg(*x);
+            }
+        }
+    }
+
+    /// Multiplies every limb `i` by the constant `c_i` (one residue per limb).
+    pub fn mul_scalar_assign(&mut self, ctx: &RnsContext, c: &[u64]) {
+        let (n, basis) = (self.n, self.basis);
+        for (i, a) in self.data.chunks_exact_mut(n).enumerate() {
+            let m = ctx.modulus(basis, i);
+            let (w, ws) = (c[i], m.shoup(c[i]));
+            for x in a.iter_mut() {
+                *x = m.mul_shoup(*x, w, ws);
+            }
+        }
+    }
+
+    /// Adds the constant `c_i` to every residue of limb `i`. In [`Eval`] form
+    /// this adds the constant polynomial `c`; in [`Coeff`] form use it only
+    /// on purpose.
+    pub fn add_scalar_assign(&mut self, ctx: &RnsContext, c: &[u64]) {
+        let (n, basis) = (self.n, self.basis);
+        for (i, a) in self.data.chunks_exact_mut(n).enumerate() {
+            let m = ctx.modulus(basis, i);
+            for x in a.iter_mut() {
+                *x = m.add(*x, c[i]);
+            }
+        }
+    }
+}
+
+impl RnsPoly<Coeff> {
+    /// Forward NTT of every limb.
+    #[must_use]
+    pub fn into_eval(mut self, ctx: &RnsContext) -> RnsPoly<Eval> {
+        let basis = self.basis;
+        for_each_limb(self.n, &mut self.data, |i, l| ctx.plan(basis, i).forward(l));
+        RnsPoly {
+            n: self.n,
+            basis,
+            data: std::mem::take(&mut self.data),
+            _domain: PhantomData,
+        }
+    }
+
+    /// The polynomial with the given signed coefficients, reduced into every
+    /// limb of `basis`.
+    #[must_use]
+    pub fn from_signed(ctx: &RnsContext, basis: Basis, coeffs: &[i64]) -> Self {
+        let mut p = Self::zero(ctx, basis);
+        let n = p.n;
+        for (i, l) in p.data.chunks_exact_mut(n).enumerate() {
+            let m = ctx.modulus(basis, i);
+            for (x, &c) in l.iter_mut().zip(coeffs) {
+                *x = m.reduce_i64(c);
+            }
+        }
+        p
+    }
+}
+
+impl RnsPoly<Eval> {
+    /// Inverse NTT of every limb.
+    #[must_use]
+    pub fn into_coeff(mut self, ctx: &RnsContext) -> RnsPoly<Coeff> {
+        let basis = self.basis;
+        for_each_limb(self.n, &mut self.data, |i, l| ctx.plan(basis, i).inverse(l));
+        RnsPoly {
+            n: self.n,
+            basis,
+            data: std::mem::take(&mut self.data),
+            _domain: PhantomData,
+        }
+    }
+
+    /// `self ⊙= other` (pointwise product = negacyclic polynomial product).
+    pub fn mul_assign(&mut self, ctx: &RnsContext, other: &Self) {
+        self.check_same_basis(other, "poly mul");
+        let (n, basis) = (self.n, self.basis);
+        for (i, (a, b)) in self.data.chunks_exact_mut(n).zip(other.data.chunks_exact(n)).enumerate() {
+            let m = ctx.modulus(basis, i);
+            for (x, &y) in a.iter_mut().zip(b) {
+                *x = m.mul(*x, y);
+            }
+        }
+    }
+
+    /// `self += a ⊙ b`.
+    pub fn mul_add_assign(&mut self, ctx: &RnsContext, a: &Self, b: &Self) {
+        self.check_same_basis(a, "poly mul-add");
+        self.check_same_basis(b, "poly mul-add");
+        let (n, basis) = (self.n, self.basis);
+        for (i, ((o, x), y)) in self
+            .data
+            .chunks_exact_mut(n)
+            .zip(a.data.chunks_exact(n))
+            .zip(b.data.chunks_exact(n))
+            .enumerate()
+        {
+            let m = ctx.modulus(basis, i);
+            for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
+                *o = m.add(*o, m.mul(x, y));
+            }
+        }
+    }
+
+    /// `a ⊙ b` as a new polynomial.
+    #[must_use]
+    pub fn product(ctx: &RnsContext, a: &Self, b: &Self) -> Self {
+        let mut c = a.clone();
+        c.mul_assign(ctx, b);
+        c
+    }
+}

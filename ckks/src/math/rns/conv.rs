@@ -1,0 +1,154 @@
+//! Fast (approximate) basis conversion, the building block of ModUp, ModDown
+//! and rescale.
+//!
+//! Given residues `x_i = x mod q_i` over a source basis `S`, with
+//! `Q_S = ∏ q_i` and `Q̂_i = Q_S / q_i`:
+//!
+//! ```text
+//! y_i = [x_i · Q̂_i^{-1}]_{q_i}          (one Shoup product per residue)
+//! x'  = Σ_i y_i · Q̂_i  (mod t)          for each target prime t
+//! ```
+//!
+//! `x'` equals `x + u·Q_S` for some integer `0 ≤ u < |S|`: the conversion is
+//! exact up to a small multiple of `Q_S`, which the schemes above absorb
+//! (key switching multiplies it by a key that vanishes mod `Q`; ModDown turns
+//! it into an additive error below `|S|`). See `docs/key-switching.md`.
+
+use crate::math::modulus::Modulus;
+
+/// Constants for converting residues over a source basis into a target basis.
+#[derive(Clone, Debug)]
+pub struct BasisConverter {
+    src: Vec<Modulus>,
+    dst: Vec<Modulus>,
+    /// `(Q̂_i^{-1} mod q_i, its Shoup constant)` per source prime.
+    hat_inv: Vec<(u64, u64)>,
+    /// `Q̂_i mod t`, indexed `[t][i]`.
+    hat_mod_dst: Vec<Vec<u64>>,
+}
+
+/// How many `y_i · Q̂_i` terms may be summed in a `u128` before a reduction:
+/// each term is below `2^61 · t`, and Barrett accepts sums below `t · 2^64`.
+const TERMS_PER_REDUCTION: usize = 7;
+
+impl BasisConverter {
+    /// Builds the converter from `src` to `dst` (pairwise distinct primes).
+    #[must_use]
+    pub fn new(src: &[Modulus], dst: &[Modulus]) -> Self {
+        let hat_inv = src
+            .iter()
+            .enumerate()
+            .map(|(i, qi)| {
+                let hat = src
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != i)
+                    .fold(1u64, |acc, (_, qj)| qi.mul(acc, qi.reduce(qj.value())));
+                let inv = qi.inv(hat).expect("distinct primes");
+                (inv, qi.shoup(inv))
+            })
+            .collect();
+        let hat_mod_dst = dst
+            .iter()
+            .map(|t| {
+                (0..src.len())
+                    .map(|i| {
+                        src.iter()
+                            .enumerate()
+                            .filter(|&(j, _)| j != i)
+                            .fold(1u64, |acc, (_, qj)| t.mul(acc, t.reduce(qj.value())))
+                    })
+                    .collect()
+            })
+            .collect();
+        Self {
+            src: src.to_vec(),
+            dst: dst.to_vec(),
+            hat_inv,
+            hat_mod_dst,
+        }
+    }
+
+    /// Number of source primes.
+    #[must_use]
+    pub fn src_len(&self) -> usize {
+        self.src.len()
+    }
+
+    /// Number of target primes.
+    #[must_use]
+    pub fn dst_len(&self) -> usize {
+        self.dst.len()
+    }
+
+    /// Step one, shared by all targets: `y_i = [x_i · Q̂_i^{-1}]_{q_i}`.
+    /// `src` holds the source limbs, `y` receives them (same layout).
+    pub fn scale_sources(&self, src: &[&[u64]], y: &mut [u64]) {
+        let n = src.first().map_or(0, |s| s.len());
+        for (i, (limb, out)) in src.iter().zip(y.chunks_exact_mut(n)).enumerate() {
+            let (w, ws) = self.hat_inv[i];
+            let m = &self.src[i];
+            for (o, &x) in out.iter_mut().zip(limb.iter()) {
+                *o = m.mul_shoup(x, w, ws);
+            }
+        }
+    }
+
+    /// Step two for one target prime `t = dst[ti]`: `out = Σ_i y_i · Q̂_i mod t`,
+    /// with `y` from [`Self::scale_sources`]. Output in `[0, t)`.
+    pub fn convert_to(&self, y: &[u64], ti: usize, out: &mut [u64]) {
+        let n = out.len();
+        let t = &self.dst[ti];
+        let hats = &self.hat_mod_dst[ti];
+        for (k, o) in out.iter_mut().enumerate() {
+            let mut acc: u128 = 0;
+            let mut res = 0u64;
+            for (chunk_i, chunk) in hats.chunks(TERMS_PER_REDUCTION).enumerate() {
+                for (j, &h) in chunk.iter().enumerate() {
+                    let i = chunk_i * TERMS_PER_REDUCTION + j;
+                    acc += u128::from(y[i * n + k]) * u128::from(h);
+                }
+                res = t.add(res, t.reduce_u128(acc));
+                acc = 0;
+            }
+            *o = res;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::primes::ntt_primes_below;
+    use num_bigint::BigUint;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn conversion_is_exact_up_to_a_small_multiple_of_q_s() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let primes = ntt_primes_below(60, 1024, 12, &[]);
+        let (src_p, dst_p) = primes.split_at(9);
+        let src: Vec<Modulus> = src_p.iter().map(|&q| Modulus::new(q)).collect();
+        let dst: Vec<Modulus> = dst_p.iter().map(|&q| Modulus::new(q)).collect();
+        let conv = BasisConverter::new(&src, &dst);
+        let q_s: BigUint = src_p.iter().map(|&q| BigUint::from(q)).product();
+        let n = 16;
+        let xs: Vec<BigUint> = (0..n).map(|_| BigUint::from(rng.gen::<u128>()) * BigUint::from(rng.gen::<u128>()) * BigUint::from(rng.gen::<u64>()) % &q_s).collect();
+        let limbs: Vec<Vec<u64>> = src_p.iter().map(|&q| xs.iter().map(|x| (x % q).try_into().unwrap()).collect()).collect();
+        let refs: Vec<&[u64]> = limbs.iter().map(Vec::as_slice).collect();
+        let mut y = vec![0u64; src.len() * n];
+        conv.scale_sources(&refs, &mut y);
+        for (ti, &t) in dst_p.iter().enumerate() {
+            let mut out = vec![0u64; n];
+            conv.convert_to(&y, ti, &mut out);
+            for k in 0..n {
+                let ok = (0..src.len() as u64).any(|u| {
+                    let v: u64 = ((&xs[k] + &q_s * u) % t).try_into().unwrap();
+                    v == out[k]
+                });
+                assert!(ok, "coefficient {k} target {t}");
+            }
+        }
+    }
+}
