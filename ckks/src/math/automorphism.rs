@@ -87,7 +87,12 @@ mod tests {
         let plan = NttPlan::new(n, q);
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let a: Vec<u64> = (0..n).map(|_| rng.gen_range(0..q)).collect();
-        for g in [5, 25, galois_element_for_step(-1, n), galois_element_conjugate(n)] {
+        for g in [
+            5,
+            25,
+            galois_element_for_step(-1, n),
+            galois_element_conjugate(n),
+        ] {
             let mut c = vec![0; n];
             apply_coeff(&a, g, plan.modulus(), &mut c);
             plan.forward(&mut c);

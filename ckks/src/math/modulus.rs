@@ -230,10 +230,10 @@ mod tests {
 
     const PRIMES: [u64; 5] = [
         (1 << 30) - 35,
-        1_099_511_480_321,          // 40 bits
-        562_949_953_216_513,        // 49 bits
-        1_152_921_504_606_748_673,  // 60 bits
-        2_305_843_009_213_554_689,  // 61 bits
+        1_099_511_480_321,         // 40 bits
+        562_949_953_216_513,       // 49 bits
+        1_152_921_504_606_748_673, // 60 bits
+        2_305_843_009_213_554_689, // 61 bits
     ];
 
     #[test]
@@ -262,7 +262,10 @@ mod tests {
             }
             // Edges.
             assert_eq!(m.mul(q - 1, q - 1), 1);
-            assert_eq!(u128::from(m.reduce_u128((u128::from(q) << 64) - 1)), ((u128::from(q) << 64) - 1) % u128::from(q));
+            assert_eq!(
+                u128::from(m.reduce_u128((u128::from(q) << 64) - 1)),
+                ((u128::from(q) << 64) - 1) % u128::from(q)
+            );
             assert_eq!(m.reduce(u64::MAX), u64::MAX % q);
             assert_eq!(m.neg(0), 0);
             assert_eq!(m.add(q - 1, q - 1), q - 2);
@@ -275,7 +278,14 @@ mod tests {
     fn reduce_f64_is_exact_for_large_values() {
         let m = Modulus::new(PRIMES[3]);
         let q = u128::from(PRIMES[3]);
-        for x in [0.0, 1.0, -1.0, 2f64.powi(62), -(2f64.powi(70) + 2f64.powi(20)), 3.0 * 2f64.powi(100)] {
+        for x in [
+            0.0,
+            1.0,
+            -1.0,
+            2f64.powi(62),
+            -(2f64.powi(70) + 2f64.powi(20)),
+            3.0 * 2f64.powi(100),
+        ] {
             let mag = x.abs();
             // Exact integer of |x| via mantissa and exponent.
             let (mant, exp) = {
@@ -283,7 +293,10 @@ mod tests {
                 if mag == 0.0 {
                     (0u128, 0i32)
                 } else {
-                    (u128::from((b & ((1 << 52) - 1)) | (1 << 52)), ((b >> 52) & 0x7ff) as i32 - 1075)
+                    (
+                        u128::from((b & ((1 << 52) - 1)) | (1 << 52)),
+                        ((b >> 52) & 0x7ff) as i32 - 1075,
+                    )
                 }
             };
             let mut r = mant % q;

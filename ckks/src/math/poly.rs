@@ -37,9 +37,13 @@ where
     F: Fn(usize, &mut [u64]) + Sync + Send,
 {
     if data.len() > n {
-        data.par_chunks_exact_mut(n).enumerate().for_each(|(i, l)| f(i, l));
+        data.par_chunks_exact_mut(n)
+            .enumerate()
+            .for_each(|(i, l)| f(i, l));
     } else {
-        data.chunks_exact_mut(n).enumerate().for_each(|(i, l)| f(i, l));
+        data.chunks_exact_mut(n)
+            .enumerate()
+            .for_each(|(i, l)| f(i, l));
     }
 }
 
@@ -127,7 +131,11 @@ impl<D> RnsPoly<D> {
     /// If `level + 1` exceeds the limbs present (internal bug; callers check).
     #[must_use]
     pub fn truncated(&self, level: usize) -> Self {
-        assert!(level < self.basis.q, "truncate to level {level} of a basis with {} primes", self.basis.q);
+        assert!(
+            level < self.basis.q,
+            "truncate to level {level} of a basis with {} primes",
+            self.basis.q
+        );
         Self {
             n: self.n,
             basis: Basis::level(level),
@@ -138,7 +146,10 @@ impl<D> RnsPoly<D> {
 
     /// Drops ciphertext limbs in place down to `level` (no special primes).
     pub fn truncate(&mut self, level: usize) {
-        assert!(!self.basis.p && level < self.basis.q, "truncate in place needs a Q-only basis");
+        assert!(
+            !self.basis.p && level < self.basis.q,
+            "truncate in place needs a Q-only basis"
+        );
         self.data.truncate((level + 1) * self.n);
         self.basis = Basis::level(level);
     }
@@ -167,7 +178,12 @@ impl<D> RnsPoly<D> {
     pub fn add_assign(&mut self, ctx: &RnsContext, other: &Self) {
         self.check_same_basis(other, "poly add");
         let (n, basis) = (self.n, self.basis);
-        for (i, (a, b)) in self.data.chunks_exact_mut(n).zip(other.data.chunks_exact(n)).enumerate() {
+        for (i, (a, b)) in self
+            .data
+            .chunks_exact_mut(n)
+            .zip(other.data.chunks_exact(n))
+            .enumerate()
+        {
             let m = ctx.modulus(basis, i);
             for (x, &y) in a.iter_mut().zip(b) {
                 *x = m.add(*x, y);
@@ -179,7 +195,12 @@ impl<D> RnsPoly<D> {
     pub fn sub_assign(&mut self, ctx: &RnsContext, other: &Self) {
         self.check_same_basis(other, "poly sub");
         let (n, basis) = (self.n, self.basis);
-        for (i, (a, b)) in self.data.chunks_exact_mut(n).zip(other.data.chunks_exact(n)).enumerate() {
+        for (i, (a, b)) in self
+            .data
+            .chunks_exact_mut(n)
+            .zip(other.data.chunks_exact(n))
+            .enumerate()
+        {
             let m = ctx.modulus(basis, i);
             for (x, &y) in a.iter_mut().zip(b) {
                 *x = m.sub(*x, y);
@@ -272,7 +293,12 @@ impl RnsPoly<Eval> {
     pub fn mul_assign(&mut self, ctx: &RnsContext, other: &Self) {
         self.check_same_basis(other, "poly mul");
         let (n, basis) = (self.n, self.basis);
-        for (i, (a, b)) in self.data.chunks_exact_mut(n).zip(other.data.chunks_exact(n)).enumerate() {
+        for (i, (a, b)) in self
+            .data
+            .chunks_exact_mut(n)
+            .zip(other.data.chunks_exact(n))
+            .enumerate()
+        {
             let m = ctx.modulus(basis, i);
             for (x, &y) in a.iter_mut().zip(b) {
                 *x = m.mul(*x, y);

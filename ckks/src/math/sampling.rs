@@ -52,13 +52,23 @@ pub fn hamming_weight<R: RngCore + CryptoRng>(n: usize, h: usize, rng: &mut R) -
 /// on `[−19, 19]`: `cdt[k] = ⌊2^64 · P(|e| ≤ k)⌋`.
 fn gaussian_cdt() -> [u64; GAUSSIAN_BOUND as usize + 1] {
     let rho = |x: f64| (-x * x / (2.0 * SIGMA * SIGMA)).exp();
-    let total: f64 = (-GAUSSIAN_BOUND..=GAUSSIAN_BOUND).map(|x| rho(x as f64)).sum();
+    let total: f64 = (-GAUSSIAN_BOUND..=GAUSSIAN_BOUND)
+        .map(|x| rho(x as f64))
+        .sum();
     let mut cdt = [0u64; GAUSSIAN_BOUND as usize + 1];
     let mut acc = 0.0;
     for (k, c) in cdt.iter_mut().enumerate() {
-        let p = if k == 0 { rho(0.0) } else { 2.0 * rho(k as f64) };
+        let p = if k == 0 {
+            rho(0.0)
+        } else {
+            2.0 * rho(k as f64)
+        };
         acc += p / total;
-        *c = if k == GAUSSIAN_BOUND as usize { u64::MAX } else { (acc * 18_446_744_073_709_551_616.0) as u64 };
+        *c = if k == GAUSSIAN_BOUND as usize {
+            u64::MAX
+        } else {
+            (acc * 18_446_744_073_709_551_616.0) as u64
+        };
     }
     cdt
 }

@@ -180,7 +180,15 @@ mod tests {
                 let q = ntt_primes_below(bits, n, 1, &[])[0];
                 let plan = NttPlan::new(n, q);
                 // Inputs at the top of the documented lazy range [0, 4q).
-                let a: Vec<u64> = (0..n).map(|i| if i % 3 == 0 { 4 * q - 1 } else { rng.gen_range(0..4 * q) }).collect();
+                let a: Vec<u64> = (0..n)
+                    .map(|i| {
+                        if i % 3 == 0 {
+                            4 * q - 1
+                        } else {
+                            rng.gen_range(0..4 * q)
+                        }
+                    })
+                    .collect();
                 let mut b = a.clone();
                 plan.forward(&mut b);
                 assert!(b.iter().all(|&x| x < q));

@@ -134,8 +134,18 @@ mod tests {
         let conv = BasisConverter::new(&src, &dst);
         let q_s: BigUint = src_p.iter().map(|&q| BigUint::from(q)).product();
         let n = 16;
-        let xs: Vec<BigUint> = (0..n).map(|_| BigUint::from(rng.gen::<u128>()) * BigUint::from(rng.gen::<u128>()) * BigUint::from(rng.gen::<u64>()) % &q_s).collect();
-        let limbs: Vec<Vec<u64>> = src_p.iter().map(|&q| xs.iter().map(|x| (x % q).try_into().unwrap()).collect()).collect();
+        let xs: Vec<BigUint> = (0..n)
+            .map(|_| {
+                BigUint::from(rng.gen::<u128>())
+                    * BigUint::from(rng.gen::<u128>())
+                    * BigUint::from(rng.gen::<u64>())
+                    % &q_s
+            })
+            .collect();
+        let limbs: Vec<Vec<u64>> = src_p
+            .iter()
+            .map(|&q| xs.iter().map(|x| (x % q).try_into().unwrap()).collect())
+            .collect();
         let refs: Vec<&[u64]> = limbs.iter().map(Vec::as_slice).collect();
         let mut y = vec![0u64; src.len() * n];
         conv.scale_sources(&refs, &mut y);

@@ -6,6 +6,7 @@
 //! level, ModDown from `QP` to `Q`, and rescaling by the last prime.
 
 pub mod conv;
+pub mod crt;
 
 use crate::math::modulus::Modulus;
 use crate::math::ntt::NttPlan;
@@ -26,13 +27,19 @@ impl Basis {
     /// The ciphertext primes up to `level`.
     #[must_use]
     pub const fn level(level: usize) -> Self {
-        Self { q: level + 1, p: false }
+        Self {
+            q: level + 1,
+            p: false,
+        }
     }
 
     /// The ciphertext primes up to `level` plus the special primes.
     #[must_use]
     pub const fn level_with_p(level: usize) -> Self {
-        Self { q: level + 1, p: true }
+        Self {
+            q: level + 1,
+            p: true,
+        }
     }
 }
 
@@ -44,6 +51,23 @@ pub struct ModUpTable {
     /// Conversion from the digit's primes to the other limbs of `Q_ℓ·P`, in
     /// limb order (ciphertext primes not in the digit, then special primes).
     pub conv: BasisConverter,
+    /// `⌊Q_D/2⌋` modulo each prime of the digit: added before conversion so
+    /// that the digit is extended in centred form.
+    pub half_src: Vec<u64>,
+    /// `⌊Q_D/2⌋` modulo each target prime: subtracted after conversion.
+    pub half_dst: Vec<u64>,
+}
+
+/// `⌊Q/2⌋ mod t` for odd `Q` given `Q mod t`: `(Q mod t − 1)·2^{-1}`.
+fn half_mod(t: &Modulus, q_mod_t: u64) -> u64 {
+    t.mul(t.sub(q_mod_t, 1), t.inv(2).expect("odd prime"))
+}
+
+/// `∏ primes mod t`.
+fn product_mod(t: &Modulus, primes: &[Modulus]) -> u64 {
+    primes
+        .iter()
+        .fold(1, |acc, p| t.mul(acc, t.reduce(p.value())))
 }
 
 /// Primes, NTT plans and basis-conversion constants.
@@ -64,6 +88,9 @@ pub struct RnsContext {
     p_inv_mod_q: Vec<(u64, u64)>,
     /// `P mod q_i`.
     p_mod_q: Vec<u64>,
+    /// `⌊P/2⌋ mod p_j`, then `⌊P/2⌋ mod q_i`: the offset that centers ModDown.
+    p_half_mod_p: Vec<u64>,
+    p_half_mod_q: Vec<u64>,
     /// `rescale_inv[ℓ][i] = q_ℓ^{-1} mod q_i` (Shoup pairs), `i < ℓ`.
     rescale_inv: Vec<Vec<(u64, u64)>>,
 }
@@ -89,8 +116,14 @@ impl RnsContext {
                             .map(|i| qm[i])
                             .chain(pm.iter().copied())
                             .collect();
+                        let digit = &qm[src.clone()];
                         ModUpTable {
-                            conv: BasisConverter::new(&qm[src.clone()], &dst),
+                            conv: BasisConverter::new(digit, &dst),
+                            half_src: digit.iter().map(|t| half_mod(t, 0)).collect(),
+                            half_dst: dst
+                                .iter()
+                                .map(|t| half_mod(t, product_mod(t, digit)))
+                                .collect(),
                             src,
                         }
                     })
@@ -100,10 +133,7 @@ impl RnsContext {
         let moddown = (0..q.len())
             .map(|level| BasisConverter::new(&pm, &qm[..=level]))
             .collect();
-        let p_mod_q: Vec<u64> = qm
-            .iter()
-            .map(|qi| pm.iter().fold(1, |acc, pj| qi.mul(acc, qi.reduce(pj.value()))))
-            .collect();
+        let p_mod_q: Vec<u64> = qm.iter().map(|qi| product_mod(qi, &pm)).collect();
         let p_inv_mod_q = qm
             .iter()
             .zip(&p_mod_q)
@@ -111,6 +141,12 @@ impl RnsContext {
                 let inv = qi.inv(pm).expect("distinct primes");
                 (inv, qi.shoup(inv))
             })
+            .collect();
+        let p_half_mod_p = pm.iter().map(|pj| half_mod(pj, 0)).collect();
+        let p_half_mod_q = qm
+            .iter()
+            .zip(&p_mod_q)
+            .map(|(qi, &r)| half_mod(qi, r))
             .collect();
         let rescale_inv = (0..q.len())
             .map(|l| {
@@ -133,6 +169,8 @@ impl RnsContext {
             moddown,
             p_inv_mod_q,
             p_mod_q,
+            p_half_mod_p,
+            p_half_mod_q,
             rescale_inv,
         }
     }
@@ -230,6 +268,18 @@ impl RnsContext {
     #[must_use]
     pub fn p_mod_q(&self, i: usize) -> u64 {
         self.p_mod_q[i]
+    }
+
+    /// `⌊P/2⌋ mod p_j`.
+    #[must_use]
+    pub fn p_half_mod_p(&self, j: usize) -> u64 {
+        self.p_half_mod_p[j]
+    }
+
+    /// `⌊P/2⌋ mod q_i`.
+    #[must_use]
+    pub fn p_half_mod_q(&self, i: usize) -> u64 {
+        self.p_half_mod_q[i]
     }
 
     /// `(q_level^{-1} mod q_i, Shoup)` for `i < level`.

@@ -1,0 +1,174 @@
+//! Hybrid key switching, written once for relinearization and rotation.
+//!
+//! Given `c` over `Q_ℓ` and a key from `s'` to `s`, returns `(k0, k1)` over
+//! `Q_ℓ` with `k0 + k1·s ≈ c·s'`:
+//!
+//! 1. **Decompose and ModUp.** For each digit `j`, the residues
+//!    `[c]_{D_j}` are extended to the other limbs of `Q_ℓ·P` by fast basis
+//!    conversion (exact up to a multiple of `Q_{D_j}`, which the key's
+//!    `1_{D_j}` factor removes). The digit is extended in centred form,
+//!    `(−Q_{D_j}/2, Q_{D_j}/2]`: any representative is correct, and the
+//!    centred one has mean zero, so `Σ_j d̃_j·e_j` carries no bias that the
+//!    canonical embedding would pile onto a few slots.
+//! 2. **Inner product with the key.** `(Σ_j d̃_j·b_j, Σ_j d̃_j·a_j)` over
+//!    `Q_ℓ·P`, accumulated lazily in 128 bits and reduced once per limb.
+//!    This equals `(P·c·s' − a·s + e', a)` with `e' = Σ_j d̃_j·e_j`.
+//! 3. **ModDown.** Divide by `P`: `x ↦ (x − [x]_P) · P^{-1}` on each `q_i`,
+//!    leaving `c·s' + e'/P + (small rounding)`.
+//!
+//! Every limb of steps 2 and 3 is independent; they run in parallel over
+//! limbs, and the result does not depend on the number of threads. See
+//! `docs/key-switching.md`.
+
+use rayon::prelude::*;
+
+use crate::keys::SwitchingKey;
+use crate::math::poly::{Coeff, Eval, RnsPoly};
+use crate::math::rns::{Basis, RnsContext};
+use crate::params::Params;
+
+/// Reduces a lazy sum of products once `max_terms` of them have been added:
+/// each product is below `q²`, and Barrett accepts values below `q·2^64`.
+fn max_lazy_terms(q: u64) -> usize {
+    ((u64::MAX / q) - 1) as usize
+}
+
+/// `(k0, k1)` over `Q_ℓ` with `k0 + k1·s ≈ c·s'`. `c` is given in both forms
+/// (the callers already hold both).
+pub(crate) fn key_switch(
+    params: &Params,
+    c_coeff: &RnsPoly<Coeff>,
+    c_eval: &RnsPoly<Eval>,
+    key: &SwitchingKey,
+) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
+    let rns = params.rns();
+    let n = rns.n();
+    let level = c_coeff.basis().q - 1;
+    let ext = Basis::level_with_p(level);
+    let tables = rns.modup(level);
+
+    // Step 1a (shared by every target limb): y_i = [(c_i + ⌊Q_D/2⌋) · Q̂_i^{-1}]_{q_i}.
+    let ys: Vec<Vec<u64>> = tables
+        .iter()
+        .map(|t| {
+            let mut shifted = vec![0u64; t.src.len() * n];
+            for ((i, out), &h) in t
+                .src
+                .clone()
+                .zip(shifted.chunks_exact_mut(n))
+                .zip(&t.half_src)
+            {
+                let m = rns.modulus(ext, i);
+                for (o, &x) in out.iter_mut().zip(c_coeff.limb(i)) {
+                    *o = m.add(x, h);
+                }
+            }
+            let src: Vec<&[u64]> = shifted.chunks_exact(n).collect();
+            let mut y = vec![0u64; src.len() * n];
+            t.conv.scale_sources(&src, &mut y);
+            y
+        })
+        .collect();
+
+    let mut acc0 = RnsPoly::<Eval>::zero(rns, ext);
+    let mut acc1 = RnsPoly::<Eval>::zero(rns, ext);
+    acc0.data_mut()
+        .par_chunks_exact_mut(n)
+        .zip(acc1.data_mut().par_chunks_exact_mut(n))
+        .enumerate()
+        .for_each(|(t, (o0, o1))| {
+            let m = rns.modulus(ext, t);
+            let key_limb = rns.global_index(ext, t);
+            let reduce_every = max_lazy_terms(m.value());
+            let mut s0 = vec![0u128; n];
+            let mut s1 = vec![0u128; n];
+            let mut buf = vec![0u64; n];
+            for (j, table) in tables.iter().enumerate() {
+                // Step 1b: digit j on limb t, NTT form.
+                let digit: &[u64] = if table.src.contains(&t) {
+                    c_eval.limb(t)
+                } else {
+                    let dst = if t < table.src.start {
+                        t
+                    } else {
+                        t - table.src.len()
+                    };
+                    table.conv.convert_to(&ys[j], dst, &mut buf);
+                    let h = table.half_dst[dst];
+                    for b in buf.iter_mut() {
+                        *b = m.sub(*b, h);
+                    }
+                    rns.plan(ext, t).forward(&mut buf);
+                    &buf
+                };
+                // Step 2: lazy inner product with the key.
+                let kb = &key.b[j].data()[key_limb * n..(key_limb + 1) * n];
+                let ka = &key.a[j].data()[key_limb * n..(key_limb + 1) * n];
+                for k in 0..n {
+                    let d = u128::from(digit[k]);
+                    s0[k] += d * u128::from(kb[k]);
+                    s1[k] += d * u128::from(ka[k]);
+                }
+                if (j + 1) % reduce_every == 0 {
+                    for k in 0..n {
+                        s0[k] = u128::from(m.reduce_u128(s0[k]));
+                        s1[k] = u128::from(m.reduce_u128(s1[k]));
+                    }
+                }
+            }
+            for k in 0..n {
+                o0[k] = m.reduce_u128(s0[k]);
+                o1[k] = m.reduce_u128(s1[k]);
+            }
+        });
+    (mod_down(rns, acc0), mod_down(rns, acc1))
+}
+
+/// Divides a polynomial over `Q_ℓ·P` by `P`, rounding, and drops the special
+/// primes. With `h = ⌊P/2⌋` and `r = [x + h]_P`, `r − h ≡ x (mod P)` is
+/// centred, so `(x − (r − h))·P^{-1} mod q_i` is `round(x/P)` up to an
+/// additive error below the number of special primes (from the fast basis
+/// conversion). A floor instead of the rounding would leave a bias of `1/2`
+/// per coefficient, which the secret multiplies into a large low-frequency
+/// error on a few slots.
+pub(crate) fn mod_down(rns: &RnsContext, x: RnsPoly<Eval>) -> RnsPoly<Eval> {
+    let n = rns.n();
+    let basis = x.basis();
+    debug_assert!(basis.p);
+    let level = basis.q - 1;
+    let k = rns.p().len();
+    // r = [x + h]_P in coefficient form.
+    let mut p_part: Vec<u64> = x.data()[basis.q * n..].to_vec();
+    for (j, limb) in p_part.chunks_exact_mut(n).enumerate() {
+        rns.plan(basis, basis.q + j).inverse(limb);
+        let m = rns.modulus(basis, basis.q + j);
+        let h = rns.p_half_mod_p(j);
+        for c in limb.iter_mut() {
+            *c = m.add(*c, h);
+        }
+    }
+    let conv = rns.moddown(level);
+    let src: Vec<&[u64]> = p_part.chunks_exact(n).collect();
+    let mut y = vec![0u64; k * n];
+    conv.scale_sources(&src, &mut y);
+    let out_basis = Basis::level(level);
+    let mut out = x.truncated(level);
+    out.data_mut()
+        .par_chunks_exact_mut(n)
+        .enumerate()
+        .for_each(|(i, limb)| {
+            let m = rns.modulus(out_basis, i);
+            let h = rns.p_half_mod_q(i);
+            let mut buf = vec![0u64; n];
+            conv.convert_to(&y, i, &mut buf);
+            for b in buf.iter_mut() {
+                *b = m.sub(*b, h);
+            }
+            rns.plan(out_basis, i).forward(&mut buf);
+            let (w, ws) = rns.p_inv_mod_q(i);
+            for (o, &b) in limb.iter_mut().zip(&buf) {
+                *o = m.mul_shoup(m.sub(*o, b), w, ws);
+            }
+        });
+    out
+}

@@ -1,0 +1,119 @@
+//! Products: ciphertext × plaintext, ciphertext × ciphertext, and
+//! relinearization.
+
+use super::keyswitch::key_switch;
+use super::Evaluator;
+use crate::ciphertext::{Ciphertext, Ciphertext2};
+use crate::error::{Error, Result};
+use crate::keys::RelinKey;
+use crate::math::poly::RnsPoly;
+use crate::plaintext::Plaintext;
+
+impl Evaluator {
+    /// `a ⊙ p`: slot-wise product, scale `Δ_a·Δ_p`. Rescale afterwards.
+    ///
+    /// # Errors
+    /// [`Error::ParamsMismatch`], [`Error::LevelMismatch`];
+    /// [`Error::Transparent`] if `p` is zero (the result would reveal nothing
+    /// but would carry no mask).
+    pub fn mul_plain(&self, a: &Ciphertext, p: &Plaintext) -> Result<Ciphertext> {
+        let mut c = a.clone();
+        self.mul_plain_assign(&mut c, p)?;
+        Ok(c)
+    }
+
+    /// `a ⊙= p`.
+    ///
+    /// # Errors
+    /// As [`Self::mul_plain`].
+    pub fn mul_plain_assign(&self, a: &mut Ciphertext, p: &Plaintext) -> Result<()> {
+        self.check_plain_pair("mul_plain", a, p)?;
+        if p.poly.data().iter().all(|&x| x == 0) {
+            return Err(Error::Transparent { op: "mul_plain" });
+        }
+        let rns = self.params.rns();
+        a.c0.mul_assign(rns, &p.poly);
+        a.c1.mul_assign(rns, &p.poly);
+        a.scale = a.scale.mul(p.scale);
+        Ok(())
+    }
+
+    fn check_plain_pair(&self, op: &'static str, a: &Ciphertext, p: &Plaintext) -> Result<()> {
+        self.check(op, a.params_id)?;
+        self.check(op, p.params_id)?;
+        Self::check_levels(op, a.level(), p.level())
+    }
+
+    /// `a · b` as a degree-2 ciphertext, scale `Δ_a·Δ_b`.
+    ///
+    /// # Errors
+    /// [`Error::ParamsMismatch`], [`Error::LevelMismatch`].
+    pub fn mul(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext2> {
+        self.check("mul", a.params_id)?;
+        self.check("mul", b.params_id)?;
+        Self::check_levels("mul", a.level(), b.level())?;
+        let rns = self.params.rns();
+        let d0 = RnsPoly::product(rns, &a.c0, &b.c0);
+        let mut d1 = RnsPoly::product(rns, &a.c0, &b.c1);
+        d1.mul_add_assign(rns, &a.c1, &b.c0);
+        let d2 = RnsPoly::product(rns, &a.c1, &b.c1);
+        Ok(Ciphertext2 {
+            d0,
+            d1,
+            d2,
+            scale: a.scale.mul(b.scale),
+            params_id: a.params_id,
+        })
+    }
+
+    /// `a²` as a degree-2 ciphertext (one product fewer than [`Self::mul`]).
+    ///
+    /// # Errors
+    /// [`Error::ParamsMismatch`].
+    pub fn square(&self, a: &Ciphertext) -> Result<Ciphertext2> {
+        self.check("square", a.params_id)?;
+        let rns = self.params.rns();
+        let d0 = RnsPoly::product(rns, &a.c0, &a.c0);
+        let mut d1 = RnsPoly::product(rns, &a.c0, &a.c1);
+        let twice = d1.clone();
+        d1.add_assign(rns, &twice);
+        let d2 = RnsPoly::product(rns, &a.c1, &a.c1);
+        Ok(Ciphertext2 {
+            d0,
+            d1,
+            d2,
+            scale: a.scale.mul(a.scale),
+            params_id: a.params_id,
+        })
+    }
+
+    /// Back to degree 1: `(d0 + k0, d1 + k1)` with `k0 + k1·s ≈ d2·s²`.
+    ///
+    /// # Errors
+    /// [`Error::ParamsMismatch`] if `c` or `rk` belong to other parameters.
+    pub fn relinearize(&self, c: &Ciphertext2, rk: &RelinKey) -> Result<Ciphertext> {
+        self.check("relinearize", c.params_id)?;
+        self.check("relinearize", rk.0.params_id)?;
+        let rns = self.params.rns();
+        let d2_coeff = c.d2.clone().into_coeff(rns);
+        let (k0, k1) = key_switch(&self.params, &d2_coeff, &c.d2, &rk.0);
+        let mut c0 = c.d0.clone();
+        let mut c1 = c.d1.clone();
+        c0.add_assign(rns, &k0);
+        c1.add_assign(rns, &k1);
+        Ok(Ciphertext {
+            c0,
+            c1,
+            scale: c.scale,
+            params_id: c.params_id,
+        })
+    }
+
+    /// `relinearize(mul(a, b))`.
+    ///
+    /// # Errors
+    /// As [`Self::mul`] and [`Self::relinearize`].
+    pub fn mul_relin(&self, a: &Ciphertext, b: &Ciphertext, rk: &RelinKey) -> Result<Ciphertext> {
+        self.relinearize(&self.mul(a, b)?, rk)
+    }
+}

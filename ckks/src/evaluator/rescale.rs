@@ -1,0 +1,115 @@
+//! Rescaling and level dropping.
+
+use rayon::prelude::*;
+
+use super::Evaluator;
+use crate::ciphertext::Ciphertext;
+use crate::error::{Error, Result};
+use crate::math::poly::{Eval, RnsPoly};
+use crate::math::rns::{Basis, RnsContext};
+
+/// `⌊c / q_ℓ⌉` over `Q_{ℓ−1}`: with `h = ⌊q_ℓ/2⌋`, the last limb shifted
+/// to `r = [c + h]_{q_ℓ}` gives `r − h ≡ c (mod q_ℓ)` with
+/// `r − h ∈ [−h, q_ℓ − h)`, so `(c − (r − h)) / q_ℓ = round(c / q_ℓ)`,
+/// computed on each remaining prime as `(c_i − [r − h]_{q_i})·q_ℓ^{-1}`. The
+/// correction `r − h` is formed per coefficient, then taken to NTT form.
+fn rescale_poly(rns: &RnsContext, p: &RnsPoly<Eval>) -> RnsPoly<Eval> {
+    let n = rns.n();
+    let level = p.basis().q - 1;
+    let basis = Basis::level(level);
+    let q_last = rns.modulus(basis, level);
+    let half = q_last.value() >> 1;
+    let mut last = p.limb(level).to_vec();
+    rns.plan(basis, level).inverse(&mut last);
+    for x in &mut last {
+        *x = q_last.add(*x, half);
+    }
+    let mut out = p.truncated(level - 1);
+    out.data_mut()
+        .par_chunks_exact_mut(n)
+        .enumerate()
+        .for_each(|(i, limb)| {
+            let m = rns.modulus(basis, i);
+            let h = m.reduce(half);
+            let mut r: Vec<u64> = last.iter().map(|&x| m.sub(m.reduce(x), h)).collect();
+            rns.plan(basis, i).forward(&mut r);
+            let (w, ws) = rns.rescale_inv(level, i);
+            for (o, &ri) in limb.iter_mut().zip(&r) {
+                *o = m.mul_shoup(m.sub(*o, ri), w, ws);
+            }
+        });
+    out
+}
+
+impl Evaluator {
+    /// Divides by the last prime: `c ↦ ⌊c / q_ℓ⌉`, so `Δ ↦ Δ / q_ℓ` and
+    /// `ℓ ↦ ℓ − 1`. See \[CHKKS18\] in `docs/notation.md`.
+    ///
+    /// # Errors
+    /// [`Error::LevelExhausted`] at level 0; [`Error::ParamsMismatch`].
+    pub fn rescale(&self, a: &Ciphertext) -> Result<Ciphertext> {
+        self.check("rescale", a.params_id)?;
+        let level = a.level();
+        if level == 0 {
+            return Err(Error::LevelExhausted { op: "rescale" });
+        }
+        let rns = self.params.rns();
+        let q_last = self.params.q_primes()[level] as f64;
+        Ok(Ciphertext {
+            c0: rescale_poly(rns, &a.c0),
+            c1: rescale_poly(rns, &a.c1),
+            scale: a.scale.div(q_last),
+            params_id: a.params_id,
+        })
+    }
+
+    /// Drops primes down to `level` without dividing: the message and scale
+    /// are unchanged, the modulus shrinks.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLevel`] if `level` is above the ciphertext's level;
+    /// [`Error::ParamsMismatch`].
+    pub fn drop_to_level(&self, a: &Ciphertext, level: usize) -> Result<Ciphertext> {
+        self.check("drop_to_level", a.params_id)?;
+        if level > a.level() {
+            return Err(Error::InvalidLevel {
+                op: "drop_to_level",
+                level,
+                max: a.level(),
+            });
+        }
+        Ok(Ciphertext {
+            c0: a.c0.truncated(level),
+            c1: a.c1.truncated(level),
+            scale: a.scale,
+            params_id: a.params_id,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::poly::Coeff;
+    use crate::params::{Params, ParamsSpec};
+
+    #[test]
+    fn rescale_divides_and_rounds() {
+        let params = Params::new(&ParamsSpec::seed()).unwrap();
+        let rns = params.rns();
+        let q2 = params.q_primes()[2] as i64;
+        // Small signed coefficients times q_2 plus offsets: the quotient is exact.
+        let coeffs: Vec<i64> = (0..params.n() as i64)
+            .map(|i| (i % 201 - 100) * q2 + (i % 7 - 3) * (q2 / 8))
+            .collect();
+        let p = RnsPoly::<Coeff>::from_signed(rns, Basis::level(2), &coeffs).into_eval(rns);
+        let r = rescale_poly(rns, &p).into_coeff(rns);
+        for (k, &c) in coeffs.iter().enumerate() {
+            let want = (c as f64 / q2 as f64).round() as i64;
+            for i in 0..2 {
+                let m = rns.modulus(Basis::level(1), i);
+                assert_eq!(m.center(r.limb(i)[k]), want, "coefficient {k} limb {i}");
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Gadget keys for hybrid key switching.
+//!
+//! A switching key from `s'` to `s` has one component per digit
+//! `D_j = {q_{jα}, …, q_{(j+1)α−1}}` (`α` = number of special primes):
+//!
+//! ```text
+//! swk_j = (b_j, a_j) = (−a_j·s + e_j + P·s'·1_{D_j},  a_j)   over Q_L·P
+//! ```
+//!
+//! where `1_{D_j}` is the CRT idempotent that is 1 modulo the primes of `D_j`
+//! and 0 modulo the others: in RNS, `P·s'` is added only to the limbs of
+//! `D_j`. Because `Σ_j [c]_{D_j} · 1_{D_j} ≡ c (mod Q_ℓ)` at every level `ℓ`,
+//! the same key serves every level. The uniform halves `a_j` are expanded
+//! from a 32-byte seed, so a key can be stored and sent at half size.
+
+use rand::{CryptoRng, Rng, RngCore};
+
+use crate::math::poly::{Coeff, Eval, RnsPoly};
+use crate::math::rns::Basis;
+use crate::math::sampling;
+use crate::params::Params;
+
+use super::secret::SecretKey;
+
+/// A key that switches a ciphertext component from `s'` to `s`.
+#[derive(Clone, Debug)]
+pub struct SwitchingKey {
+    pub(crate) b: Vec<RnsPoly<Eval>>,
+    pub(crate) a: Vec<RnsPoly<Eval>>,
+    pub(crate) seed: [u8; 32],
+    pub(crate) params_id: u64,
+}
+
+/// The relinearization key: switches `s²` to `s`.
+#[derive(Clone, Debug)]
+pub struct RelinKey(pub(crate) SwitchingKey);
+
+impl RelinKey {
+    /// Id of the parameters it was made under.
+    #[must_use]
+    pub fn params_id(&self) -> u64 {
+        self.0.params_id
+    }
+}
+
+/// `count` uniform polynomials over `basis`, expanded from `seed`. The order
+/// (polynomial, then limb, then coefficient) is part of the format.
+pub(crate) fn expand_uniform(
+    params: &Params,
+    seed: [u8; 32],
+    basis: Basis,
+    count: usize,
+) -> Vec<RnsPoly<Eval>> {
+    let rns = params.rns();
+    let mut rng = crate::rng::from_seed(seed);
+    (0..count)
+        .map(|_| {
+            let mut p = RnsPoly::<Eval>::zero(rns, basis);
+            let n = rns.n();
+            for (i, limb) in p.data_mut().chunks_exact_mut(n).enumerate() {
+                sampling::uniform_into(rns.modulus(basis, i), &mut rng, limb);
+            }
+            p
+        })
+        .collect()
+}
+
+/// A Gaussian error polynomial over `basis`, NTT form.
+pub(crate) fn gaussian_eval<R: RngCore + CryptoRng>(
+    params: &Params,
+    basis: Basis,
+    rng: &mut R,
+) -> RnsPoly<Eval> {
+    let e = sampling::gaussian(params.n(), rng);
+    RnsPoly::<Coeff>::from_signed(params.rns(), basis, &e).into_eval(params.rns())
+}
+
+impl SwitchingKey {
+    /// Generates the key from `s_prime` (NTT form over `Q_L·P`) to `sk`.
+    pub(crate) fn generate<R: RngCore + CryptoRng>(
+        params: &Params,
+        sk: &SecretKey,
+        s_prime: &RnsPoly<Eval>,
+        rng: &mut R,
+    ) -> Self {
+        let rns = params.rns();
+        let top = Basis::level_with_p(params.max_level());
+        let dnum = params.dnum();
+        let alpha = rns.alpha();
+        let seed: [u8; 32] = rng.gen();
+        let a = expand_uniform(params, seed, top, dnum);
+        let n = rns.n();
+        let b = a
+            .iter()
+            .enumerate()
+            .map(|(j, aj)| {
+                let mut bj = gaussian_eval(params, top, rng);
+                let mut as_ = RnsPoly::product(rns, aj, &sk.eval);
+                bj.sub_assign(rns, &as_);
+                as_.zeroize();
+                for i in j * alpha..((j + 1) * alpha).min(params.max_level() + 1) {
+                    let m = rns.modulus(top, i);
+                    let pm = rns.p_mod_q(i);
+                    let src = &s_prime.data()[i * n..(i + 1) * n];
+                    for (x, &s) in bj.limb_mut(i).iter_mut().zip(src) {
+                        *x = m.add(*x, m.mul(pm, s));
+                    }
+                }
+                bj
+            })
+            .collect();
+        Self {
+            b,
+            a,
+            seed,
+            params_id: params.id(),
+        }
+    }
+
+    /// Number of digits.
+    #[must_use]
+    pub fn dnum(&self) -> usize {
+        self.b.len()
+    }
+
+    /// Id of the parameters it was made under.
+    #[must_use]
+    pub fn params_id(&self) -> u64 {
+        self.params_id
+    }
+}
