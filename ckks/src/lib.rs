@@ -59,6 +59,7 @@ pub mod meta;
 pub mod params;
 pub mod plaintext;
 pub mod rng;
+pub mod serialize;
 pub mod testing;
 
 pub use ciphertext::{Ciphertext, Ciphertext2, SeededCiphertext};
@@ -71,3 +72,4 @@ pub use keys::{GaloisKeys, KeyGenerator, PublicKey, RelinKey, SecretKey, Switchi
 pub use meta::Scale;
 pub use params::{Params, ParamsSpec, SecretDistribution, Security};
 pub use plaintext::Plaintext;
+pub use serialize::Wire;

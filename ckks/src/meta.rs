@@ -45,13 +45,13 @@ impl Scale {
 
     /// `Δ_a · Δ_b`.
     #[must_use]
-    pub fn mul(self, other: Self) -> Self {
+    pub fn times(self, other: Self) -> Self {
         Self(self.0 * other.0)
     }
 
     /// `Δ / d`.
     #[must_use]
-    pub fn div(self, d: f64) -> Self {
+    pub fn divided_by(self, d: f64) -> Self {
         Self(self.0 / d)
     }
 }

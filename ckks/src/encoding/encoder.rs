@@ -68,7 +68,7 @@ impl Encoder {
         scale: Scale,
     ) -> Result<Plaintext> {
         let n = self.params.slots();
-        if values.is_empty() || n % values.len() != 0 {
+        if values.is_empty() || !n.is_multiple_of(values.len()) {
             return Err(Error::InvalidArgument {
                 op: "encode_replicated",
                 reason: format!("{} values do not divide {n} slots", values.len()),

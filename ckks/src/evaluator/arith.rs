@@ -195,7 +195,7 @@ impl Evaluator {
         let mut out = a.clone();
         out.c0.mul_scalar_assign(rns, &r);
         out.c1.mul_scalar_assign(rns, &r);
-        out.scale = a.scale.mul(Scale::new(q_last));
+        out.scale = a.scale.times(Scale::new(q_last));
         Ok(out)
     }
 }

@@ -47,8 +47,9 @@ pub(crate) fn key_switch(
     let ext = Basis::level_with_p(level);
     let tables = rns.modup(level);
 
-    // Step 1a (shared by every target limb): y_i = [(c_i + ⌊Q_D/2⌋) · Q̂_i^{-1}]_{q_i}.
-    let ys: Vec<Vec<u64>> = tables
+    // Step 1a (shared by every target limb): y_i = [(c_i + ⌊Q_D/2⌋) · Q̂_i^{-1}]_{q_i}
+    // and the overshoot u of the fast conversion.
+    let ys: Vec<(Vec<u64>, Vec<u64>)> = tables
         .iter()
         .map(|t| {
             let mut shifted = vec![0u64; t.src.len() * n];
@@ -66,7 +67,9 @@ pub(crate) fn key_switch(
             let src: Vec<&[u64]> = shifted.chunks_exact(n).collect();
             let mut y = vec![0u64; src.len() * n];
             t.conv.scale_sources(&src, &mut y);
-            y
+            let mut u = vec![0u64; n];
+            t.conv.quotients(&y, &mut u);
+            (y, u)
         })
         .collect();
 
@@ -93,7 +96,9 @@ pub(crate) fn key_switch(
                     } else {
                         t - table.src.len()
                     };
-                    table.conv.convert_to(&ys[j], dst, &mut buf);
+                    table
+                        .conv
+                        .convert_exact_to(&ys[j].0, &ys[j].1, dst, &mut buf);
                     let h = table.half_dst[dst];
                     for b in buf.iter_mut() {
                         *b = m.sub(*b, h);
@@ -126,9 +131,7 @@ pub(crate) fn key_switch(
 
 /// Divides a polynomial over `Q_ℓ·P` by `P`, rounding, and drops the special
 /// primes. With `h = ⌊P/2⌋` and `r = [x + h]_P`, `r − h ≡ x (mod P)` is
-/// centred, so `(x − (r − h))·P^{-1} mod q_i` is `round(x/P)` up to an
-/// additive error below the number of special primes (from the fast basis
-/// conversion). A floor instead of the rounding would leave a bias of `1/2`
+/// centred, so `(x − (r − h))·P^{-1} mod q_i` is `round(x/P)`. A floor instead of the rounding would leave a bias of `1/2`
 /// per coefficient, which the secret multiplies into a large low-frequency
 /// error on a few slots.
 pub(crate) fn mod_down(rns: &RnsContext, x: RnsPoly<Eval>) -> RnsPoly<Eval> {
@@ -151,6 +154,8 @@ pub(crate) fn mod_down(rns: &RnsContext, x: RnsPoly<Eval>) -> RnsPoly<Eval> {
     let src: Vec<&[u64]> = p_part.chunks_exact(n).collect();
     let mut y = vec![0u64; k * n];
     conv.scale_sources(&src, &mut y);
+    let mut u = vec![0u64; n];
+    conv.quotients(&y, &mut u);
     let out_basis = Basis::level(level);
     let mut out = x.truncated(level);
     out.data_mut()

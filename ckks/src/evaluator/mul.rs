@@ -34,7 +34,7 @@ impl Evaluator {
         let rns = self.params.rns();
         a.c0.mul_assign(rns, &p.poly);
         a.c1.mul_assign(rns, &p.poly);
-        a.scale = a.scale.mul(p.scale);
+        a.scale = a.scale.times(p.scale);
         Ok(())
     }
 
@@ -61,7 +61,7 @@ impl Evaluator {
             d0,
             d1,
             d2,
-            scale: a.scale.mul(b.scale),
+            scale: a.scale.times(b.scale),
             params_id: a.params_id,
         })
     }
@@ -82,7 +82,7 @@ impl Evaluator {
             d0,
             d1,
             d2,
-            scale: a.scale.mul(a.scale),
+            scale: a.scale.times(a.scale),
             params_id: a.params_id,
         })
     }

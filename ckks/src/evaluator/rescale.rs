@@ -58,7 +58,7 @@ impl Evaluator {
         Ok(Ciphertext {
             c0: rescale_poly(rns, &a.c0),
             c1: rescale_poly(rns, &a.c1),
-            scale: a.scale.div(q_last),
+            scale: a.scale.divided_by(q_last),
             params_id: a.params_id,
         })
     }

@@ -205,7 +205,7 @@ impl Modulus {
     pub fn reduce_f64(&self, x: f64) -> u64 {
         debug_assert!(x.is_finite() && x == x.trunc());
         let a = x.abs();
-        let r = if a < 9.223_372_036_854_775_808e18 {
+        let r = if a < 2f64.powi(63) {
             self.reduce(a as u64)
         } else {
             let bits = a.to_bits();

@@ -67,7 +67,7 @@ fn gaussian_cdt() -> [u64; GAUSSIAN_BOUND as usize + 1] {
         *c = if k == GAUSSIAN_BOUND as usize {
             u64::MAX
         } else {
-            (acc * 18_446_744_073_709_551_616.0) as u64
+            (acc * 2f64.powi(64)) as u64
         };
     }
     cdt

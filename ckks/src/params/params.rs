@@ -14,7 +14,6 @@ use crate::meta::Scale;
 
 /// Validated parameters. Every ciphertext, key and plaintext carries
 /// [`Params::id`] and is checked against it before use.
-#[derive(Debug)]
 pub struct Params {
     spec: ParamsSpec,
     id: u64,
@@ -24,6 +23,19 @@ pub struct Params {
     rns: RnsContext,
     crt: CrtTables,
     embedding: Embedding,
+}
+
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Params")
+            .field("id", &format_args!("{:#018x}", self.id))
+            .field("n", &self.n())
+            .field("q_primes", &self.q_primes)
+            .field("p_primes", &self.p_primes)
+            .field("log_scale", &self.spec.log_scale)
+            .field("security", &self.spec.security)
+            .finish_non_exhaustive()
+    }
 }
 
 fn invalid(reason: String) -> Error {
@@ -124,6 +136,22 @@ impl Params {
             .chain(&p_primes)
             .map(|q| 64 - q.leading_zeros())
             .sum();
+
+        // Key switching divides the digit-times-error products by P: a digit
+        // larger than P leaves noise above the message.
+        let log_p: f64 = p_primes.iter().map(|&p| (p as f64).log2()).sum();
+        let alpha = p_primes.len();
+        if let Some((j, digit)) = q_primes
+            .chunks(alpha)
+            .map(|d| d.iter().map(|&q| (q as f64).log2()).sum::<f64>())
+            .enumerate()
+            .find(|&(_, bits)| bits > log_p + 0.5)
+        {
+            return Err(invalid(format!(
+                "key-switching digit {j} ({alpha} primes, {digit:.1} bits) exceeds P ({log_p:.1} bits); \
+                 use larger or more special primes"
+            )));
+        }
 
         if let Some(bound) = max_log_qp(log_n, spec.security) {
             if log_qp > bound {
@@ -376,7 +404,8 @@ mod tests {
 
     #[test]
     fn bad_specs_are_refused_with_the_values() {
-        let cases: Vec<(Box<dyn Fn(&mut ParamsSpec)>, &str)> = vec![
+        type Edit = Box<dyn Fn(&mut ParamsSpec)>;
+        let cases: Vec<(Edit, &str)> = vec![
             (Box::new(|s| s.log_n = 9), "log_n = 9"),
             (Box::new(|s| s.log_n = 17), "log_n = 17"),
             (Box::new(|s| s.log_q.clear()), "log_q is empty"),
@@ -384,6 +413,7 @@ mod tests {
             (Box::new(|s| s.log_q[1] = 62), "log_q[1] = 62"),
             (Box::new(|s| s.log_q[1] = 14), "log_q[1] = 14"),
             (Box::new(|s| s.log_scale = 60), "log_scale = 60"),
+            (Box::new(|s| s.log_p = vec![50]), "exceeds P"),
             (
                 Box::new(|s| s.secret = SecretDistribution::HammingWeight(64)),
                 "sparse secret",

@@ -49,14 +49,15 @@ impl ParamsSpec {
         }
     }
 
-    /// `N = 4096`, `[30, 25, 25]` + a 29-bit special prime: 109 bits, depth 2
-    /// at scale `2^25` (about 10–15 bits of precision). For fast tests.
+    /// `N = 4096`, `[29, 25, 25]` + a 30-bit special prime: 109 bits, depth 2
+    /// at scale `2^25` (about 10–13 bits of precision, results below 8 in
+    /// magnitude). For fast tests.
     #[must_use]
     pub fn toy() -> Self {
         Self {
             log_n: 12,
-            log_q: vec![30, 25, 25],
-            log_p: vec![29],
+            log_q: vec![29, 25, 25],
+            log_p: vec![30],
             log_scale: 25,
             secret: SecretDistribution::Ternary,
             security: Security::Classical128,

@@ -29,18 +29,21 @@ impl std::fmt::Display for Security {
     }
 }
 
-/// `(log2 N, [128, 192, 256]-bit bounds)`.
-const HE_STANDARD_TERNARY: [(u32, [u32; 3]); 6] = [
+/// `(log2 N, [128, 192, 256]-bit bounds)`. The row for `N = 2^16` is not in
+/// the standard (which stops at `2^15`); it is OpenFHE's extension of the
+/// same estimates (`stdlatticeparms.cpp`, ternary rows).
+const HE_STANDARD_TERNARY: [(u32, [u32; 3]); 7] = [
     (10, [27, 19, 14]),
     (11, [54, 37, 29]),
     (12, [109, 75, 58]),
     (13, [218, 152, 118]),
     (14, [438, 305, 237]),
     (15, [881, 611, 476]),
+    (16, [1747, 1199, 929]),
 ];
 
 /// The largest `log2(QP)` the standard allows for `N = 2^log_n` at `security`,
-/// or `None` when the table has no entry (`N > 2^15`) or no check applies.
+/// or `None` when the table has no entry or no check applies.
 #[must_use]
 pub fn max_log_qp(log_n: u32, security: Security) -> Option<u32> {
     let col = match security {
@@ -64,7 +67,7 @@ mod tests {
         assert_eq!(max_log_qp(13, Security::Classical128), Some(218));
         assert_eq!(max_log_qp(14, Security::Classical128), Some(438));
         assert_eq!(max_log_qp(15, Security::Classical256), Some(476));
-        assert_eq!(max_log_qp(16, Security::Classical128), None);
+        assert_eq!(max_log_qp(16, Security::Classical128), Some(1747));
         assert_eq!(max_log_qp(13, Security::InsecureResearch), None);
     }
 }

@@ -9,10 +9,14 @@
 //! x'  = Σ_i y_i · Q̂_i  (mod t)          for each target prime t
 //! ```
 //!
-//! `x'` equals `x + u·Q_S` for some integer `0 ≤ u < |S|`: the conversion is
-//! exact up to a small multiple of `Q_S`, which the schemes above absorb
-//! (key switching multiplies it by a key that vanishes mod `Q`; ModDown turns
-//! it into an additive error below `|S|`). See `docs/key-switching.md`.
+//! `x'` equals `x + u·Q_S` for some integer `0 ≤ u < |S|`. The overshoot
+//! `u` is the integer part of `Σ_i y_i / q_i`, which [`BasisConverter::quotients`]
+//! estimates in floating point; subtracting `u·Q_S` makes the conversion
+//! exact (the estimate is off only when the fractional part lies within
+//! about `|S|·2^-52` of an integer, which leaves the same `±Q_S` slack the
+//! schemes above tolerate anyway). Exactness matters for precision: the
+//! overshoot is never negative, so it would add a bias that the canonical
+//! embedding concentrates on a few slots. See `docs/key-switching.md`.
 
 use crate::math::modulus::Modulus;
 
@@ -25,6 +29,10 @@ pub struct BasisConverter {
     hat_inv: Vec<(u64, u64)>,
     /// `Q̂_i mod t`, indexed `[t][i]`.
     hat_mod_dst: Vec<Vec<u64>>,
+    /// `Q_S mod t`.
+    q_mod_dst: Vec<u64>,
+    /// `1 / q_i` in floating point.
+    inv_src: Vec<f64>,
 }
 
 /// How many `y_i · Q̂_i` terms may be summed in a `u128` before a reduction:
@@ -61,11 +69,20 @@ impl BasisConverter {
                     .collect()
             })
             .collect();
+        let q_mod_dst = dst
+            .iter()
+            .map(|t| {
+                src.iter()
+                    .fold(1u64, |acc, q| t.mul(acc, t.reduce(q.value())))
+            })
+            .collect();
         Self {
+            inv_src: src.iter().map(|q| 1.0 / q.value() as f64).collect(),
             src: src.to_vec(),
             dst: dst.to_vec(),
             hat_inv,
             hat_mod_dst,
+            q_mod_dst,
         }
     }
 
@@ -91,6 +108,33 @@ impl BasisConverter {
             for (o, &x) in out.iter_mut().zip(limb.iter()) {
                 *o = m.mul_shoup(x, w, ws);
             }
+        }
+    }
+
+    /// The overshoot `u_k = ⌊Σ_i y_i[k] / q_i⌋` of each coefficient, with `y`
+    /// from [`Self::scale_sources`]; pass it to [`Self::convert_exact_to`].
+    pub fn quotients(&self, y: &[u64], u: &mut [u64]) {
+        let n = u.len();
+        for (k, uk) in u.iter_mut().enumerate() {
+            let s: f64 = self
+                .inv_src
+                .iter()
+                .enumerate()
+                .map(|(i, &inv)| y[i * n + k] as f64 * inv)
+                .sum();
+            *uk = s as u64;
+        }
+    }
+
+    /// Exact conversion for target `t = dst[ti]`:
+    /// `out = Σ_i y_i·Q̂_i − u·Q_S mod t`, the residue of the representative
+    /// in `[0, Q_S)`. Output in `[0, t)`.
+    pub fn convert_exact_to(&self, y: &[u64], u: &[u64], ti: usize, out: &mut [u64]) {
+        self.convert_to(y, ti, out);
+        let t = &self.dst[ti];
+        let qs = self.q_mod_dst[ti];
+        for (o, &uk) in out.iter_mut().zip(u) {
+            *o = t.sub(*o, t.mul(t.reduce(uk), qs));
         }
     }
 
@@ -134,11 +178,10 @@ mod tests {
         let conv = BasisConverter::new(&src, &dst);
         let q_s: BigUint = src_p.iter().map(|&q| BigUint::from(q)).product();
         let n = 16;
+        // Uniform in [0, Q_S): 640 random bits reduced mod the 540-bit Q_S.
         let xs: Vec<BigUint> = (0..n)
             .map(|_| {
-                BigUint::from(rng.gen::<u128>())
-                    * BigUint::from(rng.gen::<u128>())
-                    * BigUint::from(rng.gen::<u64>())
+                BigUint::from_bytes_le(&(0..80).map(|_| rng.gen::<u8>()).collect::<Vec<u8>>())
                     % &q_s
             })
             .collect();
@@ -149,7 +192,18 @@ mod tests {
         let refs: Vec<&[u64]> = limbs.iter().map(Vec::as_slice).collect();
         let mut y = vec![0u64; src.len() * n];
         conv.scale_sources(&refs, &mut y);
+        let mut u = vec![0u64; n];
+        conv.quotients(&y, &mut u);
         for (ti, &t) in dst_p.iter().enumerate() {
+            let mut exact = vec![0u64; n];
+            conv.convert_exact_to(&y, &u, ti, &mut exact);
+            for k in 0..n {
+                assert_eq!(
+                    u64::try_from(&xs[k] % t).unwrap(),
+                    exact[k],
+                    "exact conversion, coefficient {k}"
+                );
+            }
             let mut out = vec![0u64; n];
             conv.convert_to(&y, ti, &mut out);
             for k in 0..n {
