@@ -165,7 +165,7 @@ pub(crate) fn mod_down(rns: &RnsContext, x: RnsPoly<Eval>) -> RnsPoly<Eval> {
             let m = rns.modulus(out_basis, i);
             let h = rns.p_half_mod_q(i);
             let mut buf = vec![0u64; n];
-            conv.convert_to(&y, i, &mut buf);
+            conv.convert_exact_to(&y, &u, i, &mut buf);
             for b in buf.iter_mut() {
                 *b = m.sub(*b, h);
             }
@@ -176,4 +176,48 @@ pub(crate) fn mod_down(rns: &RnsContext, x: RnsPoly<Eval>) -> RnsPoly<Eval> {
             }
         });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::{Params, ParamsSpec};
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn mod_down_divides_by_p_and_rounds() {
+        for spec in [ParamsSpec::seed(), ParamsSpec::n16k()] {
+            let params = Params::new(&spec).unwrap();
+            let rns = params.rns();
+            let level = 1;
+            let basis = Basis::level_with_p(level);
+            let p: i128 = params.p_primes().iter().map(|&x| i128::from(x)).product();
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+            let n = params.n();
+            // x = P·m + r with |r| < P/2: round(x / P) = m.
+            let m: Vec<i128> = (0..n).map(|_| rng.gen_range(-1000..1000)).collect();
+            let x: Vec<i128> = m
+                .iter()
+                .map(|&mi| p * mi + rng.gen_range(-(p / 2) + 1..p / 2))
+                .collect();
+            let mut poly = RnsPoly::<Coeff>::zero(rns, basis);
+            for i in 0..rns.limbs(basis) {
+                let q = i128::from(rns.modulus(basis, i).value());
+                for (c, &xi) in poly.limb_mut(i).iter_mut().zip(&x) {
+                    *c = xi.rem_euclid(q) as u64;
+                }
+            }
+            let out = mod_down(rns, poly.into_eval(rns)).into_coeff(rns);
+            for i in 0..=level {
+                let md = rns.modulus(Basis::level(level), i);
+                let wrong = (0..n)
+                    .filter(|&k| i128::from(md.center(out.limb(i)[k])) != m[k])
+                    .count();
+                assert_eq!(
+                    wrong, 0,
+                    "{spec:?}: limb {i}, {wrong} of {n} coefficients not round(x/P)"
+                );
+            }
+        }
+    }
 }
