@@ -73,3 +73,8 @@ pub use meta::Scale;
 pub use params::{Params, ParamsSpec, SecretDistribution, Security};
 pub use plaintext::Plaintext;
 pub use serialize::Wire;
+
+/// The README's example, compiled and run as a doctest.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
