@@ -5,6 +5,8 @@
 //! vectorized implementations slot in beside the scalar reference without
 //! touching callers. See `docs/rns-ntt.md`.
 
+#[cfg(target_arch = "x86_64")]
+pub mod ifma;
 pub mod scalar;
 pub mod tables;
 
@@ -18,13 +20,59 @@ use crate::math::modulus::Modulus;
 pub enum Backend {
     /// Portable Rust, the reference every other backend is tested against.
     Scalar,
+    /// AVX-512 IFMA (52-bit multiply-add), primes below `2^50`.
+    Ifma,
 }
 
+/// Environment variable that forces a backend (`scalar`, `ifma`) for tests
+/// and benchmarks. A backend the CPU or the prime does not support is
+/// ignored, and the best available one is used.
+pub const BACKEND_ENV: &str = "CKKS_NTT_BACKEND";
+
 impl Backend {
+    /// Every backend, in order of preference.
+    pub const ALL: [Backend; 2] = [Backend::Ifma, Backend::Scalar];
+
+    /// Whether this CPU can run the backend at all.
+    #[must_use]
+    pub fn cpu_supports(self) -> bool {
+        match self {
+            Backend::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            Backend::Ifma => {
+                is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512ifma")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            Backend::Ifma => false,
+        }
+    }
+
+    /// Whether the backend handles a prime of `bits` bits.
+    #[must_use]
+    pub fn accepts_bits(self, bits: u32) -> bool {
+        match self {
+            Backend::Scalar => true,
+            Backend::Ifma => bits <= 50,
+        }
+    }
+
     /// The fastest backend this CPU supports for a prime of `bits` bits.
     #[must_use]
-    pub fn best_for(_bits: u32) -> Self {
-        Backend::Scalar
+    pub fn best_for(bits: u32) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|b| b.cpu_supports() && b.accepts_bits(bits))
+            .unwrap_or(Backend::Scalar)
+    }
+
+    /// Parses a backend name as used by [`BACKEND_ENV`].
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "scalar" => Some(Backend::Scalar),
+            "ifma" => Some(Backend::Ifma),
+            _ => None,
+        }
     }
 }
 
@@ -33,15 +81,23 @@ impl Backend {
 pub struct NttPlan {
     tables: NttTables,
     backend: Backend,
+    #[cfg(target_arch = "x86_64")]
+    ifma: Option<ifma::IfmaTables>,
 }
 
 impl NttPlan {
-    /// Builds the plan with the best backend for this CPU.
+    /// Builds the plan with the best backend for this CPU and prime, or the
+    /// one named by [`BACKEND_ENV`] when that one is supported.
     #[must_use]
     pub fn new(n: usize, q: u64) -> Self {
-        let tables = NttTables::new(n, q);
-        let backend = Backend::best_for(tables.modulus.bits());
-        Self { tables, backend }
+        let bits = 64 - q.leading_zeros();
+        let forced = std::env::var(BACKEND_ENV)
+            .ok()
+            .and_then(|s| Backend::from_name(&s));
+        let backend = forced
+            .filter(|b| b.cpu_supports() && b.accepts_bits(bits))
+            .unwrap_or_else(|| Backend::best_for(bits));
+        Self::with_backend(n, q, backend).expect("a supported backend builds")
     }
 
     /// Builds the plan with a given backend, or `None` if this CPU or this
@@ -49,9 +105,20 @@ impl NttPlan {
     #[must_use]
     pub fn with_backend(n: usize, q: u64, backend: Backend) -> Option<Self> {
         let tables = NttTables::new(n, q);
-        match backend {
-            Backend::Scalar => Some(Self { tables, backend }),
+        if !backend.cpu_supports() || !backend.accepts_bits(tables.modulus.bits()) {
+            return None;
         }
+        #[cfg(target_arch = "x86_64")]
+        let ifma = match backend {
+            Backend::Ifma => Some(ifma::IfmaTables::new(&tables)?),
+            Backend::Scalar => None,
+        };
+        Some(Self {
+            tables,
+            backend,
+            #[cfg(target_arch = "x86_64")]
+            ifma,
+        })
     }
 
     /// The ring degree.
@@ -89,6 +156,14 @@ impl NttPlan {
         assert_eq!(a.len(), self.tables.n, "ntt forward: length must equal N");
         match self.backend {
             Backend::Scalar => scalar::forward(a, &self.tables),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Ifma` is stored only by `with_backend` after
+            // `cpu_supports` detected AVX-512F and IFMA, together with its tables.
+            Backend::Ifma => unsafe {
+                ifma::forward(a, &self.tables, self.ifma.as_ref().expect("IFMA tables"))
+            },
+            #[cfg(not(target_arch = "x86_64"))]
+            Backend::Ifma => unreachable!("IFMA plans are never built off x86_64"),
         }
     }
 
@@ -100,6 +175,13 @@ impl NttPlan {
         assert_eq!(a.len(), self.tables.n, "ntt inverse: length must equal N");
         match self.backend {
             Backend::Scalar => scalar::inverse(a, &self.tables),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `forward`.
+            Backend::Ifma => unsafe {
+                ifma::inverse(a, &self.tables, self.ifma.as_ref().expect("IFMA tables"))
+            },
+            #[cfg(not(target_arch = "x86_64"))]
+            Backend::Ifma => unreachable!("IFMA plans are never built off x86_64"),
         }
     }
 }

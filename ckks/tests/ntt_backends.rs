@@ -1,0 +1,83 @@
+//! Every NTT backend the CPU supports is bit-exact with the scalar reference.
+//! A backend the CPU supports that this test did not run is a failure, not a
+//! skip; a backend the CPU lacks is reported.
+
+use ckks::math::ntt::{Backend, NttPlan};
+use ckks::math::primes::ntt_primes_below;
+use ckks::testing::test_rng;
+use rand::Rng;
+
+#[test]
+fn backends_match_scalar_bit_for_bit() {
+    let mut rng = test_rng();
+    let mut runs = std::collections::BTreeMap::new();
+    for log_n in 10..=16u32 {
+        let n = 1usize << log_n;
+        for bits in [30u32, 36, 40, 45, 49, 50, 52, 55, 60, 61] {
+            let Some(&q) = ntt_primes_below(bits, n, 1, &[]).first() else {
+                continue;
+            };
+            let scalar =
+                NttPlan::with_backend(n, q, Backend::Scalar).expect("scalar always builds");
+            for backend in Backend::ALL.into_iter().filter(|&b| b != Backend::Scalar) {
+                if !backend.cpu_supports() || !backend.accepts_bits(bits) {
+                    continue;
+                }
+                let plan = NttPlan::with_backend(n, q, backend).unwrap_or_else(|| {
+                    panic!(
+                        "{backend:?} is supported here but did not build for N = {n}, {bits}-bit q"
+                    )
+                });
+                // Forward: inputs anywhere in [0, 4q), with the top of the range.
+                let mut a: Vec<u64> = (0..n).map(|_| rng.gen_range(0..4 * q)).collect();
+                a[0] = 4 * q - 1;
+                a[n - 1] = 4 * q - 1;
+                a[n / 2] = 0;
+                let (mut want, mut got) = (a.clone(), a.clone());
+                scalar.forward(&mut want);
+                plan.forward(&mut got);
+                assert_eq!(
+                    got, want,
+                    "{backend:?} forward, N = {n}, {bits}-bit q = {q}"
+                );
+                // Inverse: inputs in [0, 2q).
+                let mut b: Vec<u64> = (0..n).map(|_| rng.gen_range(0..2 * q)).collect();
+                b[1] = 2 * q - 1;
+                let (mut want, mut got) = (b.clone(), b.clone());
+                scalar.inverse(&mut want);
+                plan.inverse(&mut got);
+                assert_eq!(
+                    got, want,
+                    "{backend:?} inverse, N = {n}, {bits}-bit q = {q}"
+                );
+                *runs.entry(format!("{backend:?}")).or_insert(0) += 1;
+            }
+        }
+    }
+    for backend in Backend::ALL.into_iter().filter(|&b| b != Backend::Scalar) {
+        let count = runs.get(&format!("{backend:?}")).copied().unwrap_or(0);
+        if backend.cpu_supports() {
+            println!("{backend:?}: bit-exact with scalar on {count} (N, q) pairs");
+            assert!(
+                count > 0,
+                "{backend:?} is supported by this CPU but no test ran it"
+            );
+        } else {
+            println!("{backend:?}: not supported by this CPU, not run");
+        }
+    }
+}
+
+#[test]
+fn plans_pick_the_best_supported_backend() {
+    let n = 8192;
+    for bits in [40u32, 50, 60] {
+        let q = ntt_primes_below(bits, n, 1, &[])[0];
+        let plan = NttPlan::new(n, q);
+        let want = Backend::best_for(bits);
+        if std::env::var(ckks::math::ntt::BACKEND_ENV).is_err() {
+            assert_eq!(plan.backend(), want, "{bits}-bit prime");
+        }
+        println!("{bits}-bit prime: {:?}", plan.backend());
+    }
+}
