@@ -181,47 +181,74 @@ unsafe fn store(p: *mut u64, v: __m512i) {
     unsafe { _mm512_storeu_si512(p.cast(), v) }
 }
 
-/// One stage with gap `< 8`: gathers `x`/`y` lanes from 16 coefficients at a
-/// time, applies `bfly` with per-butterfly twiddles, scatters back.
-#[inline]
-#[target_feature(enable = "avx512f,avx512ifma")]
-fn small_gap_stage(
-    a: &mut [u64],
-    gap: i64,
-    tw: &(Vec<u64>, Vec<u64>),
-    q: __m512i,
-    two_q: __m512i,
-    bfly: unsafe fn(__m512i, __m512i, __m512i, __m512i, __m512i, __m512i) -> (__m512i, __m512i),
-) {
-    let (ix, iy, ilo, ihi) = gather_indices(gap);
-    // SAFETY: plain register loads of local arrays of 8 i64.
-    let (ix, iy, ilo, ihi) = unsafe {
-        (
-            load(ix.as_ptr().cast()),
-            load(iy.as_ptr().cast()),
-            load(ilo.as_ptr().cast()),
-            load(ihi.as_ptr().cast()),
-        )
-    };
-    for (g, chunk) in a.chunks_exact_mut(16).enumerate() {
-        let p = chunk.as_mut_ptr();
-        // SAFETY: `chunk` has 16 elements; twiddle tables have N/2 entries,
-        // 8 per 16-coefficient chunk, so `8g + 8 ≤ N/2`.
-        unsafe {
-            let lo = load(p);
-            let hi = load(p.add(8));
-            let x = _mm512_permutex2var_epi64(lo, ix, hi);
-            let y = _mm512_permutex2var_epi64(lo, iy, hi);
-            let w = load(tw.0.as_ptr().add(8 * g));
-            let ws = load(tw.1.as_ptr().add(8 * g));
-            let (x, y) = bfly(x, y, w, ws, q, two_q);
-            store(p, _mm512_permutex2var_epi64(x, ilo, y));
-            store(p.add(8), _mm512_permutex2var_epi64(x, ihi, y));
-        }
+/// Butterfly signature shared by the forward and inverse kernels.
+type Bfly = unsafe fn(__m512i, __m512i, __m512i, __m512i, __m512i, __m512i) -> (__m512i, __m512i);
+
+/// Lane permutations of the three small-gap stages, built once per call.
+struct SmallGapIndices([(__m512i, __m512i, __m512i, __m512i); 3]);
+
+impl SmallGapIndices {
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn new() -> Self {
+        Self(std::array::from_fn(|k| {
+            let (ix, iy, ilo, ihi) = gather_indices(1 << k);
+            // SAFETY: plain loads of local arrays of 8 i64.
+            unsafe {
+                (
+                    load(ix.as_ptr().cast()),
+                    load(iy.as_ptr().cast()),
+                    load(ilo.as_ptr().cast()),
+                    load(ihi.as_ptr().cast()),
+                )
+            }
+        }))
     }
 }
 
+/// One small-gap stage on 16 coefficients held in two registers: gather the
+/// `x` and `y` lanes, butterfly with the per-butterfly twiddles of chunk `g`,
+/// scatter back.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+#[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
+fn small_gap_step(
+    lo: __m512i,
+    hi: __m512i,
+    idx: &(__m512i, __m512i, __m512i, __m512i),
+    tw: &(Vec<u64>, Vec<u64>),
+    g: usize,
+    q: __m512i,
+    two_q: __m512i,
+    bfly: Bfly,
+) -> (__m512i, __m512i) {
+    let (ix, iy, ilo, ihi) = *idx;
+    let x = _mm512_permutex2var_epi64(lo, ix, hi);
+    let y = _mm512_permutex2var_epi64(lo, iy, hi);
+    // SAFETY: the twiddle tables have N/2 entries, 8 per 16-coefficient
+    // chunk, so `8g + 8 ≤ N/2` for every chunk index `g`; `bfly` needs only
+    // the features this function is compiled with.
+    let (x, y) = unsafe {
+        bfly(
+            x,
+            y,
+            load(tw.0.as_ptr().add(8 * g)),
+            load(tw.1.as_ptr().add(8 * g)),
+            q,
+            two_q,
+        )
+    };
+    (
+        _mm512_permutex2var_epi64(x, ilo, y),
+        _mm512_permutex2var_epi64(x, ihi, y),
+    )
+}
+
 /// Forward NTT, output in `[0, q)`; input in `[0, 4q)`.
+///
+/// Stages are fused two at a time (radix 4) while the gap allows whole
+/// vectors, and the last three stages plus the final reduction run in one
+/// pass over registers.
 ///
 /// # Safety
 /// The CPU must support AVX-512F and AVX-512 IFMA; `a.len() == t.n`;
@@ -232,34 +259,68 @@ pub unsafe fn forward(a: &mut [u64], t: &NttTables, ifma: &IfmaTables) {
     let q64 = t.modulus.value();
     let q = _mm512_set1_epi64(q64 as i64);
     let two_q = _mm512_set1_epi64(2 * q64 as i64);
+    let bc = |table: &[u64], i: usize| _mm512_set1_epi64(table[i] as i64);
+    let (w, ws) = (&t.psi_rev, &ifma.psi_rev_shoup52);
     let mut gap = n;
     let mut m = 1;
-    while gap > 8 {
-        gap >>= 1;
+    // Two stages at a time: gap → gap/2 → gap/4, needing gap/4 ≥ 8.
+    while gap >= 32 {
+        let (half, quarter) = (gap / 2, gap / 4);
         for i in 0..m {
-            let w = _mm512_set1_epi64(t.psi_rev[m + i] as i64);
-            let ws = _mm512_set1_epi64(ifma.psi_rev_shoup52[m + i] as i64);
-            let block = &mut a[2 * i * gap..2 * (i + 1) * gap];
-            let (lo, hi) = block.split_at_mut(gap);
-            for (xs, ys) in lo.chunks_exact_mut(8).zip(hi.chunks_exact_mut(8)) {
-                // SAFETY: chunks of exactly 8 elements.
+            let (w1, w1s) = (bc(w, m + i), bc(ws, m + i));
+            let (wa, was) = (bc(w, 2 * m + 2 * i), bc(ws, 2 * m + 2 * i));
+            let (wb, wbs) = (bc(w, 2 * m + 2 * i + 1), bc(ws, 2 * m + 2 * i + 1));
+            let block = &mut a[i * gap..(i + 1) * gap];
+            let p = block.as_mut_ptr();
+            for j in (0..quarter).step_by(8) {
+                // SAFETY: j + 3·quarter + 8 ≤ gap = block.len().
                 unsafe {
-                    let (x, y) = fwd_bfly(load(xs.as_ptr()), load(ys.as_ptr()), w, ws, q, two_q);
-                    store(xs.as_mut_ptr(), x);
-                    store(ys.as_mut_ptr(), y);
+                    let (p0, p1, p2, p3) = (
+                        p.add(j),
+                        p.add(j + quarter),
+                        p.add(j + half),
+                        p.add(j + half + quarter),
+                    );
+                    let (x0, x2) = fwd_bfly(load(p0), load(p2), w1, w1s, q, two_q);
+                    let (x1, x3) = fwd_bfly(load(p1), load(p3), w1, w1s, q, two_q);
+                    let (x0, x1) = fwd_bfly(x0, x1, wa, was, q, two_q);
+                    let (x2, x3) = fwd_bfly(x2, x3, wb, wbs, q, two_q);
+                    store(p0, x0);
+                    store(p1, x1);
+                    store(p2, x2);
+                    store(p3, x3);
                 }
             }
         }
-        m <<= 1;
+        gap /= 4;
+        m *= 4;
     }
-    for k in (0..3).rev() {
-        small_gap_stage(a, 1i64 << k, &ifma.fwd_small[k], q, two_q, fwd_bfly);
+    // One single stage if log2(N) leaves an odd count: gap 16 → 8.
+    if gap == 16 {
+        for i in 0..m {
+            let (w1, w1s) = (bc(w, m + i), bc(ws, m + i));
+            let p = a[i * 16..].as_mut_ptr();
+            // SAFETY: block i spans a[16i .. 16i + 16].
+            unsafe {
+                let (x, y) = fwd_bfly(load(p), load(p.add(8)), w1, w1s, q, two_q);
+                store(p, x);
+                store(p.add(8), y);
+            }
+        }
     }
-    for xs in a.chunks_exact_mut(8) {
-        // SAFETY: chunks of exactly 8 elements.
+    // Gaps 4, 2, 1 and the final reduction, 16 coefficients at a time.
+    let idx = SmallGapIndices::new();
+    for (g, chunk) in a.chunks_exact_mut(16).enumerate() {
+        let p = chunk.as_mut_ptr();
+        // SAFETY: `chunk` has 16 elements.
         unsafe {
-            let x = csub(csub(load(xs.as_ptr()), two_q), q);
-            store(xs.as_mut_ptr(), x);
+            let (mut lo, mut hi) = (load(p), load(p.add(8)));
+            for k in (0..3).rev() {
+                (lo, hi) =
+                    small_gap_step(lo, hi, &idx.0[k], &ifma.fwd_small[k], g, q, two_q, fwd_bfly);
+            }
+            store(p, csub(csub(lo, two_q), q));
+            store(p.add(8), csub(csub(hi, two_q), q));
         }
     }
 }
@@ -274,29 +335,71 @@ pub unsafe fn inverse(a: &mut [u64], t: &NttTables, ifma: &IfmaTables) {
     let q64 = t.modulus.value();
     let q = _mm512_set1_epi64(q64 as i64);
     let two_q = _mm512_set1_epi64(2 * q64 as i64);
-    for k in 0..3 {
-        small_gap_stage(a, 1i64 << k, &ifma.inv_small[k], q, two_q, inv_bfly);
+    let bc = |table: &[u64], i: usize| _mm512_set1_epi64(table[i] as i64);
+    let (w, ws) = (&t.psi_inv_rev, &ifma.psi_inv_rev_shoup52);
+    // Gaps 1, 2, 4, 16 coefficients at a time.
+    let idx = SmallGapIndices::new();
+    for (g, chunk) in a.chunks_exact_mut(16).enumerate() {
+        let p = chunk.as_mut_ptr();
+        // SAFETY: `chunk` has 16 elements.
+        unsafe {
+            let (mut lo, mut hi) = (load(p), load(p.add(8)));
+            for k in 0..3 {
+                (lo, hi) =
+                    small_gap_step(lo, hi, &idx.0[k], &ifma.inv_small[k], g, q, two_q, inv_bfly);
+            }
+            store(p, lo);
+            store(p.add(8), hi);
+        }
     }
+    // Then gap 8, 16, …: m blocks of 2·gap at each stage, m = N/(2·gap).
     let mut gap = 8;
-    let mut m = n / 8;
-    while m > 1 {
-        let h = m >> 1;
+    // One single stage if the remaining count is odd: gap 8 → 16.
+    let remaining = (n / 8).trailing_zeros();
+    if remaining % 2 == 1 {
+        let h = n / 16;
         for i in 0..h {
-            let w = _mm512_set1_epi64(t.psi_inv_rev[h + i] as i64);
-            let ws = _mm512_set1_epi64(ifma.psi_inv_rev_shoup52[h + i] as i64);
-            let block = &mut a[2 * i * gap..2 * (i + 1) * gap];
-            let (lo, hi) = block.split_at_mut(gap);
-            for (xs, ys) in lo.chunks_exact_mut(8).zip(hi.chunks_exact_mut(8)) {
-                // SAFETY: chunks of exactly 8 elements.
+            let (w1, w1s) = (bc(w, h + i), bc(ws, h + i));
+            let p = a[i * 16..].as_mut_ptr();
+            // SAFETY: block i spans a[16i .. 16i + 16].
+            unsafe {
+                let (x, y) = inv_bfly(load(p), load(p.add(8)), w1, w1s, q, two_q);
+                store(p, x);
+                store(p.add(8), y);
+            }
+        }
+        gap = 16;
+    }
+    // Two stages at a time: gap g (blocks of 2g) then 2g (blocks of 4g).
+    while gap < n {
+        let h1 = n / (2 * gap);
+        let h2 = h1 / 2;
+        for i in 0..h2 {
+            let (wa, was) = (bc(w, h1 + 2 * i), bc(ws, h1 + 2 * i));
+            let (wb, wbs) = (bc(w, h1 + 2 * i + 1), bc(ws, h1 + 2 * i + 1));
+            let (w2, w2s) = (bc(w, h2 + i), bc(ws, h2 + i));
+            let p = a[i * 4 * gap..].as_mut_ptr();
+            for j in (0..gap).step_by(8) {
+                // SAFETY: j + 3·gap + 8 ≤ 4·gap, inside block i.
                 unsafe {
-                    let (x, y) = inv_bfly(load(xs.as_ptr()), load(ys.as_ptr()), w, ws, q, two_q);
-                    store(xs.as_mut_ptr(), x);
-                    store(ys.as_mut_ptr(), y);
+                    let (p0, p1, p2, p3) = (
+                        p.add(j),
+                        p.add(j + gap),
+                        p.add(j + 2 * gap),
+                        p.add(j + 3 * gap),
+                    );
+                    let (x0, x1) = inv_bfly(load(p0), load(p1), wa, was, q, two_q);
+                    let (x2, x3) = inv_bfly(load(p2), load(p3), wb, wbs, q, two_q);
+                    let (x0, x2) = inv_bfly(x0, x2, w2, w2s, q, two_q);
+                    let (x1, x3) = inv_bfly(x1, x3, w2, w2s, q, two_q);
+                    store(p0, x0);
+                    store(p1, x1);
+                    store(p2, x2);
+                    store(p3, x3);
                 }
             }
         }
-        gap <<= 1;
-        m = h;
+        gap *= 4;
     }
     let w = _mm512_set1_epi64(ifma.n_inv.0 as i64);
     let ws = _mm512_set1_epi64(ifma.n_inv.1 as i64);
