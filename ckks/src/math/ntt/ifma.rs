@@ -39,6 +39,9 @@ pub struct IfmaTables {
     inv_small: [(Vec<u64>, Vec<u64>); 3],
     /// `N^{-1}` and its 52-bit Shoup constant.
     n_inv: (u64, u64),
+    /// `w·N^{-1}` for the last inverse stage's single twiddle (`psi_inv_rev[1]`),
+    /// with its Shoup constant: the factor `N^{-1}` is folded into that stage.
+    last_w_n_inv: (u64, u64),
 }
 
 fn shoup52(w: u64, q: u64) -> u64 {
@@ -73,6 +76,10 @@ impl IfmaTables {
             fwd_small: small(&t.psi_rev),
             inv_small: small(&t.psi_inv_rev),
             n_inv: (t.n_inv, shoup52(t.n_inv, q)),
+            last_w_n_inv: {
+                let w = t.modulus.mul(t.psi_inv_rev[1], t.n_inv);
+                (w, shoup52(w, q))
+            },
         })
     }
 }
@@ -157,6 +164,29 @@ fn inv_bfly(
     let s = csub(_mm512_add_epi64(x, y), two_q);
     let d = _mm512_sub_epi64(_mm512_add_epi64(x, two_q), y);
     (s, mul_shoup52_lazy(d, w, ws, q))
+}
+
+/// The last inverse butterfly with `N^{-1}` folded in: inputs in `[0, 2q)`,
+/// outputs `(x + y)·N^{-1}` and `(x − y)·w·N^{-1}` in `[0, q)`.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+#[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
+fn last_bfly(
+    x: __m512i,
+    y: __m512i,
+    n_inv: __m512i,
+    n_inv_s: __m512i,
+    w_n_inv: __m512i,
+    w_n_inv_s: __m512i,
+    q: __m512i,
+    two_q: __m512i,
+) -> (__m512i, __m512i) {
+    let s = _mm512_add_epi64(x, y);
+    let d = _mm512_sub_epi64(_mm512_add_epi64(x, two_q), y);
+    (
+        csub(mul_shoup52_lazy(s, n_inv, n_inv_s, q), q),
+        csub(mul_shoup52_lazy(d, w_n_inv, w_n_inv_s, q), q),
+    )
 }
 
 /// Loads 8 lanes from `p`.
@@ -370,8 +400,19 @@ pub unsafe fn inverse(a: &mut [u64], t: &NttTables, ifma: &IfmaTables) {
         }
         gap = 16;
     }
-    // Two stages at a time: gap g (blocks of 2g) then 2g (blocks of 4g).
+    // Two stages at a time: gap g (blocks of 2g) then 2g (blocks of 4g). The
+    // very last stage (gap N/2, one block) also multiplies by N^{-1}:
+    // x' = (x + y)·N^{-1},  y' = (x − y)·(w·N^{-1}),  both reduced to [0, q).
+    let (ni, nis) = (
+        _mm512_set1_epi64(ifma.n_inv.0 as i64),
+        _mm512_set1_epi64(ifma.n_inv.1 as i64),
+    );
+    let (lw, lws) = (
+        _mm512_set1_epi64(ifma.last_w_n_inv.0 as i64),
+        _mm512_set1_epi64(ifma.last_w_n_inv.1 as i64),
+    );
     while gap < n {
+        let last = 4 * gap == n;
         let h1 = n / (2 * gap);
         let h2 = h1 / 2;
         for i in 0..h2 {
@@ -390,8 +431,17 @@ pub unsafe fn inverse(a: &mut [u64], t: &NttTables, ifma: &IfmaTables) {
                     );
                     let (x0, x1) = inv_bfly(load(p0), load(p1), wa, was, q, two_q);
                     let (x2, x3) = inv_bfly(load(p2), load(p3), wb, wbs, q, two_q);
-                    let (x0, x2) = inv_bfly(x0, x2, w2, w2s, q, two_q);
-                    let (x1, x3) = inv_bfly(x1, x3, w2, w2s, q, two_q);
+                    let ((x0, x2), (x1, x3)) = if last {
+                        (
+                            last_bfly(x0, x2, ni, nis, lw, lws, q, two_q),
+                            last_bfly(x1, x3, ni, nis, lw, lws, q, two_q),
+                        )
+                    } else {
+                        (
+                            inv_bfly(x0, x2, w2, w2s, q, two_q),
+                            inv_bfly(x1, x3, w2, w2s, q, two_q),
+                        )
+                    };
                     store(p0, x0);
                     store(p1, x1);
                     store(p2, x2);
@@ -400,14 +450,5 @@ pub unsafe fn inverse(a: &mut [u64], t: &NttTables, ifma: &IfmaTables) {
             }
         }
         gap *= 4;
-    }
-    let w = _mm512_set1_epi64(ifma.n_inv.0 as i64);
-    let ws = _mm512_set1_epi64(ifma.n_inv.1 as i64);
-    for xs in a.chunks_exact_mut(8) {
-        // SAFETY: chunks of exactly 8 elements.
-        unsafe {
-            let x = csub(mul_shoup52_lazy(load(xs.as_ptr()), w, ws, q), q);
-            store(xs.as_mut_ptr(), x);
-        }
     }
 }
