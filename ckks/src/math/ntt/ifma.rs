@@ -25,6 +25,10 @@ use super::tables::NttTables;
 /// Largest prime size (bits) this backend accepts: `4q < 2^52`.
 pub const MAX_BITS: u32 = 50;
 
+/// Smallest ring degree: the inverse needs at least one fused pair of
+/// stages after the small-gap pass, where `N^{-1}` is folded in.
+pub const MIN_N: usize = 32;
+
 /// Twiddles in the layout this backend reads.
 #[derive(Clone, Debug)]
 pub struct IfmaTables {
@@ -50,11 +54,11 @@ fn shoup52(w: u64, q: u64) -> u64 {
 
 impl IfmaTables {
     /// Builds the layout from the scalar tables; `None` if `q ≥ 2^50` or
-    /// `N < 16`.
+    /// `N < MIN_N`.
     #[must_use]
     pub fn new(t: &NttTables) -> Option<Self> {
         let q = t.modulus.value();
-        if t.modulus.bits() > MAX_BITS || t.n < 16 {
+        if t.modulus.bits() > MAX_BITS || t.n < MIN_N {
             return None;
         }
         let n = t.n;

@@ -97,11 +97,13 @@ impl NttPlan {
         let backend = forced
             .filter(|b| b.cpu_supports() && b.accepts_bits(bits))
             .unwrap_or_else(|| Backend::best_for(bits));
-        Self::with_backend(n, q, backend).expect("a supported backend builds")
+        Self::with_backend(n, q, backend)
+            .or_else(|| Self::with_backend(n, q, Backend::Scalar))
+            .expect("the scalar backend always builds")
     }
 
-    /// Builds the plan with a given backend, or `None` if this CPU or this
-    /// prime does not support it.
+    /// Builds the plan with a given backend, or `None` if this CPU, this
+    /// prime or this size (IFMA needs `N ≥ 32`) does not support it.
     #[must_use]
     pub fn with_backend(n: usize, q: u64, backend: Backend) -> Option<Self> {
         let tables = NttTables::new(n, q);
