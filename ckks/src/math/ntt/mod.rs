@@ -6,7 +6,7 @@
 //! touching callers. See `docs/rns-ntt.md`.
 
 #[cfg(target_arch = "x86_64")]
-pub mod ifma;
+pub mod avx512;
 pub mod scalar;
 pub mod tables;
 
@@ -22,16 +22,18 @@ pub enum Backend {
     Scalar,
     /// AVX-512 IFMA (52-bit multiply-add), primes below `2^50`.
     Ifma,
+    /// AVX-512F/DQ with 64-bit lanes, primes up to 61 bits.
+    Avx512,
 }
 
-/// Environment variable that forces a backend (`scalar`, `ifma`) for tests
+/// Environment variable that forces a backend (`scalar`, `ifma`, `avx512`) for tests
 /// and benchmarks. A backend the CPU or the prime does not support is
 /// ignored, and the best available one is used.
 pub const BACKEND_ENV: &str = "CKKS_NTT_BACKEND";
 
 impl Backend {
     /// Every backend, in order of preference.
-    pub const ALL: [Backend; 2] = [Backend::Ifma, Backend::Scalar];
+    pub const ALL: [Backend; 3] = [Backend::Ifma, Backend::Avx512, Backend::Scalar];
 
     /// Whether this CPU can run the backend at all.
     #[must_use]
@@ -42,8 +44,12 @@ impl Backend {
             Backend::Ifma => {
                 is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512ifma")
             }
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512 => {
+                is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq")
+            }
             #[cfg(not(target_arch = "x86_64"))]
-            Backend::Ifma => false,
+            Backend::Ifma | Backend::Avx512 => false,
         }
     }
 
@@ -53,6 +59,7 @@ impl Backend {
         match self {
             Backend::Scalar => true,
             Backend::Ifma => bits <= 50,
+            Backend::Avx512 => bits <= crate::math::modulus::MAX_MODULUS_BITS,
         }
     }
 
@@ -71,6 +78,7 @@ impl Backend {
         match name.to_ascii_lowercase().as_str() {
             "scalar" => Some(Backend::Scalar),
             "ifma" => Some(Backend::Ifma),
+            "avx512" => Some(Backend::Avx512),
             _ => None,
         }
     }
@@ -81,8 +89,9 @@ impl Backend {
 pub struct NttPlan {
     tables: NttTables,
     backend: Backend,
+    /// Twiddles in the vector layout (AVX-512 backends).
     #[cfg(target_arch = "x86_64")]
-    ifma: Option<ifma::IfmaTables>,
+    vec: Option<avx512::VecTables>,
 }
 
 impl NttPlan {
@@ -111,15 +120,16 @@ impl NttPlan {
             return None;
         }
         #[cfg(target_arch = "x86_64")]
-        let ifma = match backend {
-            Backend::Ifma => Some(ifma::IfmaTables::new(&tables)?),
+        let vec = match backend {
+            Backend::Ifma => Some(avx512::VecTables::new(&tables, 52, avx512::IFMA_MAX_BITS)?),
+            Backend::Avx512 => Some(avx512::VecTables::new(&tables, 64, avx512::DQ_MAX_BITS)?),
             Backend::Scalar => None,
         };
         Some(Self {
             tables,
             backend,
             #[cfg(target_arch = "x86_64")]
-            ifma,
+            vec,
         })
     }
 
@@ -149,6 +159,13 @@ impl NttPlan {
         &self.tables
     }
 
+    #[cfg(target_arch = "x86_64")]
+    fn vec_tables(&self) -> &avx512::VecTables {
+        self.vec
+            .as_ref()
+            .expect("vector backends are built with their tables")
+    }
+
     /// Forward transform: coefficients in `[0, q)` (or lazily in `[0, 4q)`)
     /// to evaluations in `[0, q)`, bit-reversed order.
     ///
@@ -160,12 +177,16 @@ impl NttPlan {
             Backend::Scalar => scalar::forward(a, &self.tables),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Ifma` is stored only by `with_backend` after
-            // `cpu_supports` detected AVX-512F and IFMA, together with its tables.
-            Backend::Ifma => unsafe {
-                ifma::forward(a, &self.tables, self.ifma.as_ref().expect("IFMA tables"))
-            },
+            // `cpu_supports` detected AVX-512F and IFMA, with its 52-bit tables.
+            Backend::Ifma => unsafe { avx512::ifma::forward(a, &self.tables, self.vec_tables()) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Avx512` is stored only after `cpu_supports` detected
+            // AVX-512F and DQ, with its 64-bit tables.
+            Backend::Avx512 => unsafe { avx512::dq::forward(a, &self.tables, self.vec_tables()) },
             #[cfg(not(target_arch = "x86_64"))]
-            Backend::Ifma => unreachable!("IFMA plans are never built off x86_64"),
+            Backend::Ifma | Backend::Avx512 => {
+                unreachable!("vector plans are never built off x86_64")
+            }
         }
     }
 
@@ -179,11 +200,14 @@ impl NttPlan {
             Backend::Scalar => scalar::inverse(a, &self.tables),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as in `forward`.
-            Backend::Ifma => unsafe {
-                ifma::inverse(a, &self.tables, self.ifma.as_ref().expect("IFMA tables"))
-            },
+            Backend::Ifma => unsafe { avx512::ifma::inverse(a, &self.tables, self.vec_tables()) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `forward`.
+            Backend::Avx512 => unsafe { avx512::dq::inverse(a, &self.tables, self.vec_tables()) },
             #[cfg(not(target_arch = "x86_64"))]
-            Backend::Ifma => unreachable!("IFMA plans are never built off x86_64"),
+            Backend::Ifma | Backend::Avx512 => {
+                unreachable!("vector plans are never built off x86_64")
+            }
         }
     }
 }
