@@ -47,29 +47,13 @@ pub(crate) fn key_switch(
     let ext = Basis::level_with_p(level);
     let tables = rns.modup(level);
 
-    // Step 1a (shared by every target limb): y_i = [(c_i + ⌊Q_D/2⌋) · Q̂_i^{-1}]_{q_i}
-    // and the overshoot u of the fast conversion.
-    let ys: Vec<(Vec<u64>, Vec<u64>)> = tables
+    // Step 1a (shared by every target limb): each digit in centred form,
+    // prepared for exact conversion.
+    let preps: Vec<_> = tables
         .iter()
         .map(|t| {
-            let mut shifted = vec![0u64; t.src.len() * n];
-            for ((i, out), &h) in t
-                .src
-                .clone()
-                .zip(shifted.chunks_exact_mut(n))
-                .zip(&t.half_src)
-            {
-                let m = rns.modulus(ext, i);
-                for (o, &x) in out.iter_mut().zip(c_coeff.limb(i)) {
-                    *o = m.add(x, h);
-                }
-            }
-            let src: Vec<&[u64]> = shifted.chunks_exact(n).collect();
-            let mut y = vec![0u64; src.len() * n];
-            t.conv.scale_sources(&src, &mut y);
-            let mut u = vec![0u64; n];
-            t.conv.quotients(&y, &mut u);
-            (y, u)
+            let src: Vec<&[u64]> = t.src.clone().map(|i| c_coeff.limb(i)).collect();
+            t.conv.prepare_centered(&src)
         })
         .collect();
 
@@ -96,13 +80,7 @@ pub(crate) fn key_switch(
                     } else {
                         t - table.src.len()
                     };
-                    table
-                        .conv
-                        .convert_exact_to(&ys[j].0, &ys[j].1, dst, &mut buf);
-                    let h = table.half_dst[dst];
-                    for b in buf.iter_mut() {
-                        *b = m.sub(*b, h);
-                    }
+                    table.conv.convert_centered_to(&preps[j], dst, &mut buf);
                     rns.plan(ext, t).forward(&mut buf);
                     &buf
                 };
@@ -139,23 +117,14 @@ pub(crate) fn mod_down(rns: &RnsContext, x: RnsPoly<Eval>) -> RnsPoly<Eval> {
     let basis = x.basis();
     debug_assert!(basis.p);
     let level = basis.q - 1;
-    let k = rns.p().len();
-    // r = [x + h]_P in coefficient form.
+    // [x]_P in coefficient form, centred: r − h with r = [x + h]_P, h = ⌊P/2⌋.
     let mut p_part: Vec<u64> = x.data()[basis.q * n..].to_vec();
     for (j, limb) in p_part.chunks_exact_mut(n).enumerate() {
         rns.plan(basis, basis.q + j).inverse(limb);
-        let m = rns.modulus(basis, basis.q + j);
-        let h = rns.p_half_mod_p(j);
-        for c in limb.iter_mut() {
-            *c = m.add(*c, h);
-        }
     }
     let conv = rns.moddown(level);
     let src: Vec<&[u64]> = p_part.chunks_exact(n).collect();
-    let mut y = vec![0u64; k * n];
-    conv.scale_sources(&src, &mut y);
-    let mut u = vec![0u64; n];
-    conv.quotients(&y, &mut u);
+    let prep = conv.prepare_centered(&src);
     let out_basis = Basis::level(level);
     let mut out = x.truncated(level);
     out.data_mut()
@@ -163,12 +132,8 @@ pub(crate) fn mod_down(rns: &RnsContext, x: RnsPoly<Eval>) -> RnsPoly<Eval> {
         .enumerate()
         .for_each(|(i, limb)| {
             let m = rns.modulus(out_basis, i);
-            let h = rns.p_half_mod_q(i);
             let mut buf = vec![0u64; n];
-            conv.convert_exact_to(&y, &u, i, &mut buf);
-            for b in buf.iter_mut() {
-                *b = m.sub(*b, h);
-            }
+            conv.convert_centered_to(&prep, i, &mut buf);
             rns.plan(out_basis, i).forward(&mut buf);
             let (w, ws) = rns.p_inv_mod_q(i);
             for (o, &b) in limb.iter_mut().zip(&buf) {

@@ -33,6 +33,26 @@ pub struct BasisConverter {
     q_mod_dst: Vec<u64>,
     /// `1 / q_i` in floating point.
     inv_src: Vec<f64>,
+    /// `⌊Q_S/2⌋ mod q_i` for each source prime (centring offset).
+    half_src: Vec<u64>,
+    /// `⌊Q_S/2⌋ mod t` for each target prime.
+    half_dst: Vec<u64>,
+}
+
+/// Per-polynomial state of a centred conversion, shared by all targets
+/// (see [`BasisConverter::prepare_centered`]).
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    /// One source prime: the source residues themselves. Several: the
+    /// scaled residues `y_i` of `x + ⌊Q_S/2⌋`.
+    y: Vec<u64>,
+    /// Several source primes: the overshoot of each coefficient.
+    u: Vec<u64>,
+}
+
+/// `⌊Q/2⌋ mod t` for odd `Q` given `Q mod t`: `(Q mod t − 1)·2^{-1}`.
+fn half_mod(t: &Modulus, q_mod_t: u64) -> u64 {
+    t.mul(t.sub(q_mod_t, 1), t.inv(2).expect("odd prime"))
 }
 
 /// How many `y_i · Q̂_i` terms may be summed in a `u128` before a reduction:
@@ -69,7 +89,7 @@ impl BasisConverter {
                     .collect()
             })
             .collect();
-        let q_mod_dst = dst
+        let q_mod_dst: Vec<u64> = dst
             .iter()
             .map(|t| {
                 src.iter()
@@ -77,6 +97,12 @@ impl BasisConverter {
             })
             .collect();
         Self {
+            half_src: src.iter().map(|q| half_mod(q, 0)).collect(),
+            half_dst: dst
+                .iter()
+                .zip(&q_mod_dst)
+                .map(|(t, &r)| half_mod(t, r))
+                .collect(),
             inv_src: src.iter().map(|q| 1.0 / q.value() as f64).collect(),
             src: src.to_vec(),
             dst: dst.to_vec(),
@@ -108,6 +134,66 @@ impl BasisConverter {
             for (o, &x) in out.iter_mut().zip(limb.iter()) {
                 *o = m.mul_shoup(x, w, ws);
             }
+        }
+    }
+
+    /// First step of the **centred exact** conversion: the representative
+    /// of `x` in `(−Q_S/2, Q_S/2]`, which every target then receives from
+    /// [`Self::convert_centered_to`]. `src` holds the source limbs
+    /// (coefficient form). With several source primes, a value within about
+    /// `2^-50·Q_S` of `±Q_S/2` may come out as its other representative
+    /// `x ∓ Q_S`; key switching accepts any representative, and ModDown then
+    /// errs by one unit.
+    ///
+    /// With one source prime this is a copy; with several, the residues of
+    /// `x + ⌊Q_S/2⌋` are scaled and the overshoot estimated, so that the
+    /// conversion is exact and then shifted back.
+    #[must_use]
+    pub fn prepare_centered(&self, src: &[&[u64]]) -> Prepared {
+        let n = src.first().map_or(0, |s| s.len());
+        if self.src.len() == 1 {
+            return Prepared {
+                y: src[0].to_vec(),
+                u: Vec::new(),
+            };
+        }
+        let mut shifted = vec![0u64; self.src.len() * n];
+        for (((out, limb), m), &h) in shifted
+            .chunks_exact_mut(n)
+            .zip(src)
+            .zip(&self.src)
+            .zip(&self.half_src)
+        {
+            for (o, &x) in out.iter_mut().zip(limb.iter()) {
+                *o = m.add(x, h);
+            }
+        }
+        let refs: Vec<&[u64]> = shifted.chunks_exact(n).collect();
+        let mut y = vec![0u64; self.src.len() * n];
+        self.scale_sources(&refs, &mut y);
+        let mut u = vec![0u64; n];
+        self.quotients(&y, &mut u);
+        Prepared { y, u }
+    }
+
+    /// Second step of the centred exact conversion, for target `dst[ti]`:
+    /// `out = [x_c]_t` with `x_c ∈ (−Q_S/2, Q_S/2]`, in `[0, t)`.
+    pub fn convert_centered_to(&self, prep: &Prepared, ti: usize, out: &mut [u64]) {
+        let t = &self.dst[ti];
+        if self.src.len() == 1 {
+            // x ∈ [0, q): centred is x − q when x > q/2.
+            let q = self.src[0].value();
+            let (half, q_mod_t) = (q >> 1, self.q_mod_dst[ti]);
+            for (o, &x) in out.iter_mut().zip(&prep.y) {
+                let r = t.reduce(x);
+                *o = if x > half { t.sub(r, q_mod_t) } else { r };
+            }
+            return;
+        }
+        self.convert_exact_to(&prep.y, &prep.u, ti, out);
+        let h = self.half_dst[ti];
+        for o in out.iter_mut() {
+            *o = t.sub(*o, h);
         }
     }
 
@@ -212,6 +298,61 @@ mod tests {
                     v == out[k]
                 });
                 assert!(ok, "coefficient {k} target {t}");
+            }
+        }
+    }
+
+    #[test]
+    fn centred_conversion_gives_the_representative_in_the_middle() {
+        use num_bigint::BigInt;
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let primes = ntt_primes_below(50, 1024, 6, &[]);
+        for split in [1usize, 3] {
+            let (src_p, dst_p) = primes.split_at(split);
+            let src: Vec<Modulus> = src_p.iter().map(|&q| Modulus::new(q)).collect();
+            let dst: Vec<Modulus> = dst_p.iter().map(|&q| Modulus::new(q)).collect();
+            let conv = BasisConverter::new(&src, &dst);
+            let q_s: BigInt = src_p.iter().map(|&q| BigInt::from(q)).product();
+            let n = 64;
+            // Values across (−Q/2, Q/2], with both edges.
+            let mut xs: Vec<BigInt> = (0..n - 2)
+                .map(|_| {
+                    BigInt::from_bytes_le(
+                        num_bigint::Sign::Plus,
+                        &(0..40).map(|_| rng.gen::<u8>()).collect::<Vec<u8>>(),
+                    ) % &q_s
+                        - &q_s / 2i32
+                })
+                .collect();
+            xs.push(&q_s / 2i32);
+            xs.push(-(&q_s / 2i32));
+            let limbs: Vec<Vec<u64>> = src_p
+                .iter()
+                .map(|&q| {
+                    xs.iter()
+                        .map(|x| u64::try_from(((x % q) + q) % q).unwrap())
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<&[u64]> = limbs.iter().map(Vec::as_slice).collect();
+            let prep = conv.prepare_centered(&refs);
+            for (ti, &t) in dst_p.iter().enumerate() {
+                let mut out = vec![0u64; n];
+                conv.convert_centered_to(&prep, ti, &mut out);
+                for (k, x) in xs.iter().enumerate() {
+                    let want = u64::try_from(((x % t) + t) % t).unwrap();
+                    if k < n - 2 || split == 1 {
+                        assert_eq!(out[k], want, "{split} source primes, coefficient {k}");
+                    } else {
+                        // At ±⌊Q/2⌋ the float quotient may pick the other
+                        // representative, x ∓ Q: either is a valid residue class member.
+                        let other = |d: &BigInt| u64::try_from((((x + d) % t) + t) % t).unwrap();
+                        assert!(
+                            [want, other(&q_s), other(&-q_s.clone())].contains(&out[k]),
+                            "edge coefficient {k}"
+                        );
+                    }
+                }
             }
         }
     }

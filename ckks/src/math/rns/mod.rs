@@ -51,16 +51,6 @@ pub struct ModUpTable {
     /// Conversion from the digit's primes to the other limbs of `Q_ℓ·P`, in
     /// limb order (ciphertext primes not in the digit, then special primes).
     pub conv: BasisConverter,
-    /// `⌊Q_D/2⌋` modulo each prime of the digit: added before conversion so
-    /// that the digit is extended in centred form.
-    pub half_src: Vec<u64>,
-    /// `⌊Q_D/2⌋` modulo each target prime: subtracted after conversion.
-    pub half_dst: Vec<u64>,
-}
-
-/// `⌊Q/2⌋ mod t` for odd `Q` given `Q mod t`: `(Q mod t − 1)·2^{-1}`.
-fn half_mod(t: &Modulus, q_mod_t: u64) -> u64 {
-    t.mul(t.sub(q_mod_t, 1), t.inv(2).expect("odd prime"))
 }
 
 /// `∏ primes mod t`.
@@ -88,9 +78,7 @@ pub struct RnsContext {
     p_inv_mod_q: Vec<(u64, u64)>,
     /// `P mod q_i`.
     p_mod_q: Vec<u64>,
-    /// `⌊P/2⌋ mod p_j`, then `⌊P/2⌋ mod q_i`: the offset that centers ModDown.
-    p_half_mod_p: Vec<u64>,
-    p_half_mod_q: Vec<u64>,
+
     /// `rescale_inv[ℓ][i] = q_ℓ^{-1} mod q_i` (Shoup pairs), `i < ℓ`.
     rescale_inv: Vec<Vec<(u64, u64)>>,
 }
@@ -119,11 +107,6 @@ impl RnsContext {
                         let digit = &qm[src.clone()];
                         ModUpTable {
                             conv: BasisConverter::new(digit, &dst),
-                            half_src: digit.iter().map(|t| half_mod(t, 0)).collect(),
-                            half_dst: dst
-                                .iter()
-                                .map(|t| half_mod(t, product_mod(t, digit)))
-                                .collect(),
                             src,
                         }
                     })
@@ -141,12 +124,6 @@ impl RnsContext {
                 let inv = qi.inv(pm).expect("distinct primes");
                 (inv, qi.shoup(inv))
             })
-            .collect();
-        let p_half_mod_p = pm.iter().map(|pj| half_mod(pj, 0)).collect();
-        let p_half_mod_q = qm
-            .iter()
-            .zip(&p_mod_q)
-            .map(|(qi, &r)| half_mod(qi, r))
             .collect();
         let rescale_inv = (0..q.len())
             .map(|l| {
@@ -169,8 +146,6 @@ impl RnsContext {
             moddown,
             p_inv_mod_q,
             p_mod_q,
-            p_half_mod_p,
-            p_half_mod_q,
             rescale_inv,
         }
     }
@@ -268,18 +243,6 @@ impl RnsContext {
     #[must_use]
     pub fn p_mod_q(&self, i: usize) -> u64 {
         self.p_mod_q[i]
-    }
-
-    /// `⌊P/2⌋ mod p_j`.
-    #[must_use]
-    pub fn p_half_mod_p(&self, j: usize) -> u64 {
-        self.p_half_mod_p[j]
-    }
-
-    /// `⌊P/2⌋ mod q_i`.
-    #[must_use]
-    pub fn p_half_mod_q(&self, i: usize) -> u64 {
-        self.p_half_mod_q[i]
     }
 
     /// `(q_level^{-1} mod q_i, Shoup)` for `i < level`.
