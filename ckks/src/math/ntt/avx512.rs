@@ -339,15 +339,15 @@ macro_rules! ntt_kernels {
             ///
             /// # Safety
             /// The CPU must support this module's target features; `a.len() == t.n`;
-            /// `ifma` built from `t` with this module's Shoup width.
+            /// `vt` built from `t` with this module's Shoup width.
             #[target_feature(enable = $feat)]
-            pub unsafe fn forward(a: &mut [u64], t: &NttTables, ifma: &VecTables) {
+            pub unsafe fn forward(a: &mut [u64], t: &NttTables, vt: &VecTables) {
                 let n = t.n;
                 let q64 = t.modulus.value();
                 let q = _mm512_set1_epi64(q64 as i64);
                 let two_q = _mm512_set1_epi64(2 * q64 as i64);
                 let bc = |table: &[u64], i: usize| _mm512_set1_epi64(table[i] as i64);
-                let (w, ws) = (&t.psi_rev, &ifma.psi_rev_shoup);
+                let (w, ws) = (&t.psi_rev, &vt.psi_rev_shoup);
                 let mut gap = n;
                 let mut m = 1;
                 // Two stages at a time: gap → gap/2 → gap/4, needing gap/4 ≥ 8.
@@ -407,7 +407,7 @@ macro_rules! ntt_kernels {
                                 lo,
                                 hi,
                                 &idx.0[k],
-                                &ifma.fwd_small[k],
+                                &vt.fwd_small[k],
                                 g,
                                 q,
                                 two_q,
@@ -425,13 +425,13 @@ macro_rules! ntt_kernels {
             /// # Safety
             /// As [`forward`].
             #[target_feature(enable = $feat)]
-            pub unsafe fn inverse(a: &mut [u64], t: &NttTables, ifma: &VecTables) {
+            pub unsafe fn inverse(a: &mut [u64], t: &NttTables, vt: &VecTables) {
                 let n = t.n;
                 let q64 = t.modulus.value();
                 let q = _mm512_set1_epi64(q64 as i64);
                 let two_q = _mm512_set1_epi64(2 * q64 as i64);
                 let bc = |table: &[u64], i: usize| _mm512_set1_epi64(table[i] as i64);
-                let (w, ws) = (&t.psi_inv_rev, &ifma.psi_inv_rev_shoup);
+                let (w, ws) = (&t.psi_inv_rev, &vt.psi_inv_rev_shoup);
                 // Gaps 1, 2, 4, 16 coefficients at a time.
                 let idx = SmallGapIndices::new();
                 for (g, chunk) in a.chunks_exact_mut(16).enumerate() {
@@ -444,7 +444,7 @@ macro_rules! ntt_kernels {
                                 lo,
                                 hi,
                                 &idx.0[k],
-                                &ifma.inv_small[k],
+                                &vt.inv_small[k],
                                 g,
                                 q,
                                 two_q,
@@ -477,12 +477,12 @@ macro_rules! ntt_kernels {
                 // very last stage (gap N/2, one block) also multiplies by N^{-1}:
                 // x' = (x + y)·N^{-1},  y' = (x − y)·(w·N^{-1}),  both reduced to [0, q).
                 let (ni, nis) = (
-                    _mm512_set1_epi64(ifma.n_inv.0 as i64),
-                    _mm512_set1_epi64(ifma.n_inv.1 as i64),
+                    _mm512_set1_epi64(vt.n_inv.0 as i64),
+                    _mm512_set1_epi64(vt.n_inv.1 as i64),
                 );
                 let (lw, lws) = (
-                    _mm512_set1_epi64(ifma.last_w_n_inv.0 as i64),
-                    _mm512_set1_epi64(ifma.last_w_n_inv.1 as i64),
+                    _mm512_set1_epi64(vt.last_w_n_inv.0 as i64),
+                    _mm512_set1_epi64(vt.last_w_n_inv.1 as i64),
                 );
                 while gap < n {
                     let last = 4 * gap == n;
