@@ -185,8 +185,10 @@ impl BasisConverter {
             let q = self.src[0].value();
             let (half, q_mod_t) = (q >> 1, self.q_mod_dst[ti]);
             for (o, &x) in out.iter_mut().zip(&prep.y) {
+                // Branch-free: the comparison is data-dependent (random).
                 let r = t.reduce(x);
-                *o = if x > half { t.sub(r, q_mod_t) } else { r };
+                let mask = 0u64.wrapping_sub(u64::from(x > half));
+                *o = (t.sub(r, q_mod_t) & mask) | (r & !mask);
             }
             return;
         }
