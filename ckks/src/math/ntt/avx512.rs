@@ -146,23 +146,27 @@ fn mul_shoup64_lazy(a: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i 
 }
 
 /// High 64 bits of the lane-wise 128-bit product, from four 32×32 products.
+/// The high halves are brought down with a 32-bit lane swap (`vpshufd`,
+/// shuffle port) rather than shifts, which share the multipliers' port.
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn mulhi64(a: __m512i, b: __m512i) -> __m512i {
     let lo32 = _mm512_set1_epi64(0xffff_ffff);
-    let a_hi = _mm512_srli_epi64::<32>(a);
-    let b_hi = _mm512_srli_epi64::<32>(b);
+    let a_hi = _mm512_shuffle_epi32::<0xB1>(a);
+    let b_hi = _mm512_shuffle_epi32::<0xB1>(b);
     let ll = _mm512_mul_epu32(a, b);
     let lh = _mm512_mul_epu32(a, b_hi);
     let hl = _mm512_mul_epu32(a_hi, b);
     let hh = _mm512_mul_epu32(a_hi, b_hi);
+    // x >> 32 as a swap of the 32-bit halves, then keep the low half.
+    let down = |x: __m512i| _mm512_and_si512(_mm512_shuffle_epi32::<0xB1>(x), lo32);
     let mid = _mm512_add_epi64(
-        _mm512_add_epi64(_mm512_srli_epi64::<32>(ll), _mm512_and_si512(lh, lo32)),
+        _mm512_add_epi64(down(ll), _mm512_and_si512(lh, lo32)),
         _mm512_and_si512(hl, lo32),
     );
     _mm512_add_epi64(
-        _mm512_add_epi64(hh, _mm512_srli_epi64::<32>(lh)),
-        _mm512_add_epi64(_mm512_srli_epi64::<32>(hl), _mm512_srli_epi64::<32>(mid)),
+        _mm512_add_epi64(hh, down(lh)),
+        _mm512_add_epi64(down(hl), down(mid)),
     )
 }
 
