@@ -65,12 +65,6 @@ common_accessors!(Ciphertext2, d0);
 common_accessors!(SeededCiphertext, c0);
 
 impl Ciphertext {
-    /// Overrides the recorded scale, for callers that track it themselves
-    /// (for example after multiplying by a constant encoded at another scale).
-    pub fn set_scale(&mut self, scale: Scale) {
-        self.scale = scale;
-    }
-
     /// The two components `(c0, c1)`, NTT form.
     #[must_use]
     pub fn parts(&self) -> (&RnsPoly<Eval>, &RnsPoly<Eval>) {

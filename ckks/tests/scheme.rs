@@ -19,14 +19,18 @@ struct Setup {
     rng: ChaCha20Rng,
 }
 
-fn setup(spec: &ParamsSpec, steps: &[i64]) -> Setup {
+/// Keys under `spec`; Galois keys for `steps`, or every ±2^k when `None`.
+fn setup(spec: &ParamsSpec, steps: Option<&[i64]>) -> Setup {
     let params = Params::new(spec).unwrap();
     let mut rng = test_rng();
     let kg = KeyGenerator::new(&params);
     let sk = kg.secret_key_with_rng(&mut rng);
     let pk = kg.public_key_with_rng(&sk, &mut rng).unwrap();
     let rk = kg.relin_key_with_rng(&sk, &mut rng).unwrap();
-    let gk = kg.galois_keys_with_rng(&sk, steps, true, &mut rng).unwrap();
+    let steps = steps.map_or_else(|| kg.default_steps(), <[i64]>::to_vec);
+    let gk = kg
+        .galois_keys_with_rng(&sk, &steps, true, &mut rng)
+        .unwrap();
     Setup {
         params,
         sk,
@@ -45,7 +49,7 @@ fn random_slots(rng: &mut ChaCha20Rng, n: usize) -> Vec<Complex> {
 
 #[test]
 fn encode_decode_and_fresh_encryption_precision() {
-    let mut s = setup(&ParamsSpec::seed(), &[]);
+    let mut s = setup(&ParamsSpec::seed(), Some(&[]));
     let enc = Encoder::new(&s.params);
     let slots = s.params.slots();
     let top = s.params.max_level();
@@ -82,7 +86,7 @@ fn encode_decode_and_fresh_encryption_precision() {
 
 #[test]
 fn arithmetic_and_multiplication_precision() {
-    let mut s = setup(&ParamsSpec::seed(), &[]);
+    let mut s = setup(&ParamsSpec::seed(), Some(&[]));
     let enc = Encoder::new(&s.params);
     let ev = Evaluator::new(&s.params);
     let dec = Decryptor::new(&s.params, &s.sk).unwrap();
@@ -160,10 +164,7 @@ fn arithmetic_and_multiplication_precision() {
 
 #[test]
 fn rotations_conjugation_and_sums_precision() {
-    let mut s = setup(
-        &ParamsSpec::seed(),
-        &KeyGenerator::new(&Params::new(&ParamsSpec::seed()).unwrap()).default_steps(),
-    );
+    let mut s = setup(&ParamsSpec::seed(), None);
     let enc = Encoder::new(&s.params);
     let ev = Evaluator::new(&s.params);
     let dec = Decryptor::new(&s.params, &s.sk).unwrap();
@@ -237,7 +238,7 @@ fn rotations_conjugation_and_sums_precision() {
 
 #[test]
 fn missing_keys_and_mismatches_are_errors() {
-    let mut s = setup(&ParamsSpec::seed(), &[4]);
+    let mut s = setup(&ParamsSpec::seed(), Some(&[4]));
     let enc = Encoder::new(&s.params);
     let ev = Evaluator::new(&s.params);
     let encr = Encryptor::with_public_key(&s.params, &s.pk).unwrap();
@@ -315,7 +316,7 @@ fn missing_keys_and_mismatches_are_errors() {
 
 #[test]
 fn large_values_round_trip_through_multi_prime_crt() {
-    let s = setup(&ParamsSpec::seed(), &[]);
+    let s = setup(&ParamsSpec::seed(), Some(&[]));
     let enc = Encoder::new(&s.params);
     // Δ·x ≈ 2^40 · 2^30 = 2^70: beyond 64 bits, below Q/2 at the top level.
     let x = [1.0e9, -1.0e9, 123_456_789.123];

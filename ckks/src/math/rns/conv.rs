@@ -112,18 +112,6 @@ impl BasisConverter {
         }
     }
 
-    /// Number of source primes.
-    #[must_use]
-    pub fn src_len(&self) -> usize {
-        self.src.len()
-    }
-
-    /// Number of target primes.
-    #[must_use]
-    pub fn dst_len(&self) -> usize {
-        self.dst.len()
-    }
-
     /// Step one, shared by all targets: `y_i = [x_i · Q̂_i^{-1}]_{q_i}`.
     /// `src` holds the source limbs, `y` receives them (same layout).
     pub fn scale_sources(&self, src: &[&[u64]], y: &mut [u64]) {
