@@ -65,6 +65,16 @@ pub enum Error {
         /// Operation name.
         op: &'static str,
     },
+    /// An evaluation needs more levels than the ciphertext has left.
+    #[error("{op}: needs {needed} levels, the ciphertext has {available}")]
+    NotEnoughLevels {
+        /// Operation name.
+        op: &'static str,
+        /// Levels the evaluation consumes.
+        needed: usize,
+        /// Level of the input ciphertext.
+        available: usize,
+    },
     /// A level outside `0..=max`, or above the operand's level.
     #[error("{op}: level {level} is not available (at most {max})")]
     InvalidLevel {

@@ -106,7 +106,12 @@ impl Evaluator {
 
     /// Residues of `round(value)` in every prime of `Q_level`, or an error if
     /// it does not fit `Q_level / 2`.
-    fn constant_residues(&self, op: &'static str, value: f64, level: usize) -> Result<Vec<u64>> {
+    pub(super) fn constant_residues(
+        &self,
+        op: &'static str,
+        value: f64,
+        level: usize,
+    ) -> Result<Vec<u64>> {
         if !value.is_finite() {
             return Err(Error::NotFinite {
                 op,

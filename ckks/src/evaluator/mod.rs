@@ -4,6 +4,7 @@
 mod arith;
 pub(crate) mod keyswitch;
 mod mul;
+mod poly;
 mod rescale;
 mod rotate;
 
