@@ -326,3 +326,53 @@ fn large_values_round_trip_through_multi_prime_crt() {
         assert!((a - b).abs() / a.abs() < 1e-11, "{a} vs {b}");
     }
 }
+
+#[test]
+fn polynomial_evaluation_precision_and_depth() {
+    let mut s = setup(&ParamsSpec::depth3(), Some(&[]));
+    let enc = Encoder::new(&s.params);
+    let ev = Evaluator::new(&s.params);
+    let dec = Decryptor::new(&s.params, &s.sk).unwrap();
+    let top = s.params.max_level();
+    let x: Vec<f64> = (0..s.params.slots())
+        .map(|_| s.rng.gen_range(-4.0..4.0))
+        .collect();
+    let pt = enc.encode(&x, top, s.params.default_scale()).unwrap();
+    let ct = Encryptor::with_public_key(&s.params, &s.pk)
+        .unwrap()
+        .encrypt_with_rng(&pt, &mut s.rng)
+        .unwrap();
+    // Degree 3 with every coefficient non-zero, and an odd degree 3.
+    for coeffs in [
+        vec![0.25, -1.5, 0.75, 0.125],
+        vec![0.5, 0.15012, 0.0, -0.001593],
+    ] {
+        assert_eq!(Evaluator::polynomial_depth(&coeffs), 2);
+        let out = ev.polynomial(&ct, &coeffs, &s.rk).unwrap();
+        assert_eq!(out.level(), top - 2);
+        assert!(out.scale().close_to(s.params.default_scale()));
+        let want: Vec<Complex> = x
+            .iter()
+            .map(|&v| Complex::new(coeffs.iter().rev().fold(0.0, |a, c| a * v + c), 0.0))
+            .collect();
+        let p = precision(&want, &enc.decode(&dec.decrypt(&out).unwrap()).unwrap());
+        println!("polynomial {coeffs:?} on [-4, 4]: {p}");
+        assert!(p.min_bits >= 18.0, "{p}");
+    }
+    // Degree 5 needs 3 levels: too deep for a ciphertext at level 2.
+    let low = ev.drop_to_level(&ct, 2).unwrap();
+    let e = ev
+        .polynomial(&low, &[0.0, 1.0, 0.0, 1.0, 0.0, 1.0], &s.rk)
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::NotEnoughLevels {
+                needed: 3,
+                available: 2,
+                ..
+            }
+        ),
+        "{e}"
+    );
+}

@@ -3,9 +3,11 @@
 //!
 //! A ciphertext can only be added and multiplied, so the hospital replaces
 //! `σ(z) = 1/(1+e^{−z})` by the polynomial of degree `d` closest to it in
-//! the least-squares sense on `[−B, B]`. The fit is made in `t = z/B ∈ [−1,1]`
-//! on a fine uniform grid (well conditioned), then mapped back to
-//! coefficients of `z`. Outside the interval the polynomial diverges, so
+//! the least-squares sense on `[−B, B]`. Since `σ(z) − ½` is odd, the fit
+//! has the constant `½` and odd powers only (the even ones are exactly zero,
+//! which also spares the hospital their products). It is made in
+//! `t = z/B ∈ [−1,1]` on a fine uniform grid (well conditioned), then mapped
+//! back to coefficients of `z`. Outside the interval the polynomial diverges, so
 //! the interval must cover the logits the model produces.
 
 use serde::{Deserialize, Serialize};
@@ -28,26 +30,28 @@ pub struct SigmoidPoly {
 }
 
 impl SigmoidPoly {
-    /// The least-squares fit of degree `degree` (1…15) on `[−bound, bound]`.
+    /// The least-squares fit of degree `degree` (1…15; an even degree adds
+    /// nothing to the one below it) on `[−bound, bound]`.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for a degree outside 1…15 or a bound that
     /// is not positive and finite.
     pub fn fit(degree: usize, bound: f64) -> Result<Self> {
-        if !(1..=15).contains(&degree) || !(bound > 0.0 && bound.is_finite()) {
+        if !((1..=15).contains(&degree) && bound > 0.0 && bound.is_finite()) {
             return Err(Error::InvalidArgument {
                 op: "SigmoidPoly::fit",
                 reason: format!("degree {degree} (1…15) on [−{bound}, {bound}]"),
             });
         }
-        let m = degree + 1;
-        // Normal equations in t = z / bound.
+        // Normal equations in t = z / bound over the odd powers t, t³, …
+        let odd: Vec<i32> = (1..=degree as i32).step_by(2).collect();
+        let m = odd.len();
         let mut gram = vec![0.0; m * m];
         let mut rhs = vec![0.0; m];
         for g in 0..GRID {
             let t = -1.0 + 2.0 * g as f64 / (GRID - 1) as f64;
-            let s = sigmoid(t * bound);
-            let pows: Vec<f64> = (0..m).map(|i| t.powi(i as i32)).collect();
+            let s = sigmoid(t * bound) - 0.5;
+            let pows: Vec<f64> = odd.iter().map(|&i| t.powi(i)).collect();
             for a in 0..m {
                 rhs[a] += pows[a] * s;
                 for b in 0..m {
@@ -56,11 +60,11 @@ impl SigmoidPoly {
             }
         }
         let a = solve(gram, rhs, m);
-        let coeffs = a
-            .iter()
-            .enumerate()
-            .map(|(i, c)| c / bound.powi(i as i32))
-            .collect();
+        let mut coeffs = vec![0.0; degree + 1];
+        coeffs[0] = 0.5;
+        for (&i, c) in odd.iter().zip(&a) {
+            coeffs[i as usize] = c / bound.powi(i);
+        }
         Ok(Self {
             degree,
             bound,
@@ -119,10 +123,23 @@ mod tests {
     #[test]
     fn degree_three_on_eight_is_odd_around_one_half() {
         let p = SigmoidPoly::fit(3, 8.0).unwrap();
-        assert!((p.coeffs[0] - 0.5).abs() < 1e-12, "{:?}", p.coeffs);
-        assert!(p.coeffs[2].abs() < 1e-12, "{:?}", p.coeffs);
+        assert_eq!(p.coeffs.len(), 4);
+        assert_eq!((p.coeffs[0], p.coeffs[2]), (0.5, 0.0));
         assert!(p.coeffs[1] > 0.1 && p.coeffs[1] < 0.2, "{:?}", p.coeffs);
         assert!(p.coeffs[3] < 0.0, "{:?}", p.coeffs);
+    }
+
+    #[test]
+    fn degree_three_agrees_with_the_published_fit() {
+        // Kim et al. (JMIR 2018), least squares on [−8, 8]:
+        // 0.5 + 0.15012·z − 0.0015930·z³.
+        let p = SigmoidPoly::fit(3, 8.0).unwrap();
+        assert!((p.coeffs[1] / 0.15012 - 1.0).abs() < 1e-3, "{:?}", p.coeffs);
+        assert!(
+            (p.coeffs[3] / -0.0015930 - 1.0).abs() < 1e-3,
+            "{:?}",
+            p.coeffs
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::logreg::LogisticRegression;
 ///
 /// ```compile_fail
 /// # use std::sync::Arc;
-/// # let params = ckks::Params::new(ckks::ParamsSpec::toy()).unwrap();
+/// # let params = ckks::Params::new(&ckks::ParamsSpec::toy()).unwrap();
 /// # let model = ml::LogisticRegression { weights: vec![1.0], bias: 0.0 };
 /// # let plan = ml::encrypted::InferencePlan::logits(ml::encrypted::Layout::Batched, 1);
 /// let sk = ckks::KeyGenerator::new(&params).secret_key();

@@ -4,6 +4,7 @@
 
 use ml::{Dataset, FeatureSelection, Model, Split, TrainOptions};
 
+/// A file of the bundled `data/` folder.
 pub fn data_path(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../data")
@@ -17,6 +18,7 @@ pub fn split() -> (Dataset, Dataset) {
     (data.rows(&split.train), data.rows(&split.test))
 }
 
+/// A model trained on `features` features, and the test rows.
 pub fn trained(features: usize) -> (Model, Dataset) {
     let (train, test) = split();
     let sel = FeatureSelection::from_count(features).unwrap();
