@@ -1,7 +1,7 @@
 //! A first encrypted computation: encrypt a vector, square it, rotate it,
 //! take a 30-element inner product, decrypt, and report precision in bits.
 //!
-//! Run: `cargo run --release --example quickstart` (optionally with a preset
+//! Run: `cargo run --release -p ckks --example quickstart` (optionally with a preset
 //! name: `seed`, `depth3`, `n16k`, `toy`).
 
 use std::time::Instant;

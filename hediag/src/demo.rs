@@ -139,13 +139,12 @@ fn bar(opts: &DemoOptions, len: u64, what: String) -> ProgressBar {
     pb
 }
 
-/// Phase times of one query.
+/// Phase times of one query, and the sizes of its upload and answer.
 struct Phases {
     encrypt: Duration,
     infer: Duration,
     decrypt: Duration,
-    upload: usize,
-    answer: usize,
+    sizes: Option<(usize, usize)>,
     values: Vec<f64>,
 }
 
@@ -155,6 +154,7 @@ fn run_query(
     hospital: &Hospital,
     plan: &InferencePlan,
     rows: &[Vec<f64>],
+    measure_sizes: bool,
 ) -> Result<Phases, DemoError> {
     let (query, encrypt) = timed(|| patient.encrypt(plan, rows));
     let query = query?;
@@ -165,8 +165,7 @@ fn run_query(
         encrypt,
         infer,
         decrypt,
-        upload: query.byte_size(params),
-        answer: answer.byte_size(params),
+        sizes: measure_sizes.then(|| (query.byte_size(params), answer.byte_size(params))),
         values: values?,
     })
 }
@@ -200,8 +199,15 @@ fn run_layout(
     };
     let pb = bar(opts, queries.len() as u64, format!("{layout}: queries"));
     let mut runs = Vec::with_capacity(queries.len());
-    for q in &queries {
-        runs.push(run_query(params, &mut patient, &hospital, &plan, q)?);
+    for (i, q) in queries.iter().enumerate() {
+        runs.push(run_query(
+            params,
+            &mut patient,
+            &hospital,
+            &plan,
+            q,
+            i == 0,
+        )?);
         pb.inc(1);
     }
     pb.finish_and_clear();
@@ -239,8 +245,9 @@ fn run_layout(
             )
         }
     };
-    let upload = runs.iter().map(|r| r.upload).max().unwrap_or(0);
-    let answer = runs.iter().map(|r| r.answer).max().unwrap_or(0);
+    // Every query of a layout has the same shape (per-patient: one
+    // ciphertext each), so the first one's sizes stand for all.
+    let (upload, answer) = runs[0].sizes.expect("measured on the first query");
 
     let (predicted, max_logit_error, max_sigmoid_error) = match &plan.output {
         Output::Logit => {

@@ -11,7 +11,8 @@
 //!    centred one has mean zero, so `Σ_j d̃_j·e_j` carries no bias that the
 //!    canonical embedding would pile onto a few slots.
 //! 2. **Inner product with the key.** `(Σ_j d̃_j·b_j, Σ_j d̃_j·a_j)` over
-//!    `Q_ℓ·P`, accumulated lazily in 128 bits and reduced once per limb.
+//!    `Q_ℓ·P`, accumulated lazily in 128 bits and reduced once per
+//!    coefficient.
 //!    This equals `(P·c·s' − a·s + e', a)` with `e' = Σ_j d̃_j·e_j`.
 //! 3. **ModDown.** Divide by `P`: `x ↦ (x − [x]_P) · P^{-1}` on each `q_i`,
 //!    leaving `c·s' + e'/P + (small rounding)`.
@@ -67,41 +68,55 @@ pub(crate) fn key_switch(
             let m = rns.modulus(ext, t);
             let key_limb = rns.global_index(ext, t);
             let reduce_every = max_lazy_terms(m.value());
-            let mut s0 = vec![0u128; n];
-            let mut s1 = vec![0u128; n];
-            let mut buf = vec![0u64; n];
-            for (j, table) in tables.iter().enumerate() {
-                // Step 1b: digit j on limb t, NTT form.
-                let digit: &[u64] = if table.src.contains(&t) {
-                    c_eval.limb(t)
-                } else {
+            // Step 1b: every digit on limb t, NTT form (a digit whose own
+            // primes include t is c itself on that limb).
+            let converted: Vec<Option<Vec<u64>>> = tables
+                .iter()
+                .enumerate()
+                .map(|(j, table)| {
+                    if table.src.contains(&t) {
+                        return None;
+                    }
                     let dst = if t < table.src.start {
                         t
                     } else {
                         t - table.src.len()
                     };
+                    let mut buf = vec![0u64; n];
                     table.conv.convert_centered_to(&preps[j], dst, &mut buf);
                     rns.plan(ext, t).forward(&mut buf);
-                    &buf
-                };
-                // Step 2: lazy inner product with the key.
-                let kb = &key.b[j].data()[key_limb * n..(key_limb + 1) * n];
-                let ka = &key.a[j].data()[key_limb * n..(key_limb + 1) * n];
+                    Some(buf)
+                })
+                .collect();
+            let digits: Vec<&[u64]> = converted
+                .iter()
+                .map(|c| c.as_deref().unwrap_or_else(|| c_eval.limb(t)))
+                .collect();
+            let range = key_limb * n..(key_limb + 1) * n;
+            let kb: Vec<&[u64]> = key.b.iter().map(|p| &p.data()[range.clone()]).collect();
+            let ka: Vec<&[u64]> = key.a.iter().map(|p| &p.data()[range.clone()]).collect();
+            // Step 2: inner product with the key, accumulated in registers
+            // (128-bit lazy sums, reduced once per coefficient).
+            if let ([d], [b], [a]) = (&digits[..], &kb[..], &ka[..]) {
                 for k in 0..n {
-                    let d = u128::from(digit[k]);
-                    s0[k] += d * u128::from(kb[k]);
-                    s1[k] += d * u128::from(ka[k]);
+                    o0[k] = m.mul(d[k], b[k]);
+                    o1[k] = m.mul(d[k], a[k]);
                 }
-                if (j + 1) % reduce_every == 0 {
-                    for k in 0..n {
-                        s0[k] = u128::from(m.reduce_u128(s0[k]));
-                        s1[k] = u128::from(m.reduce_u128(s1[k]));
-                    }
-                }
+                return;
             }
             for k in 0..n {
-                o0[k] = m.reduce_u128(s0[k]);
-                o1[k] = m.reduce_u128(s1[k]);
+                let (mut s0, mut s1) = (0u128, 0u128);
+                for (j, ((d, b), a)) in digits.iter().zip(&kb).zip(&ka).enumerate() {
+                    let x = u128::from(d[k]);
+                    s0 += x * u128::from(b[k]);
+                    s1 += x * u128::from(a[k]);
+                    if (j + 1) % reduce_every == 0 {
+                        s0 = u128::from(m.reduce_u128(s0));
+                        s1 = u128::from(m.reduce_u128(s1));
+                    }
+                }
+                o0[k] = m.reduce_u128(s0);
+                o1[k] = m.reduce_u128(s1);
             }
         });
     (mod_down(rns, acc0), mod_down(rns, acc1))

@@ -97,12 +97,13 @@ impl Modulus {
     #[inline]
     #[must_use]
     pub fn reduce_i64(&self, x: i64) -> u64 {
+        // Branch-free: random signs (errors, secrets) would defeat a
+        // branch predictor. `q − r` is in (0, q], and the final min maps
+        // q to 0.
         let r = self.reduce(x.unsigned_abs());
-        if x < 0 {
-            self.neg(r)
-        } else {
-            r
-        }
+        let mask = (x >> 63) as u64;
+        let v = (r & !mask) | ((self.q - r) & mask);
+        v.min(v.wrapping_sub(self.q))
     }
 
     /// `a·b mod q` in `[0, q)`. Requires `a·b < q·2^64` (true for `a, b < q`).

@@ -75,14 +75,18 @@ fn gaussian_cdt() -> [u64; GAUSSIAN_BOUND as usize + 1] {
 
 /// Discrete Gaussian errors, `σ = 3.2`, cut at `|e| ≤ 19`. The magnitude is
 /// found by a full scan of the cumulative table (no early exit), the sign by
-/// one random bit.
+/// one random bit of the same draw.
 pub fn gaussian<R: RngCore + CryptoRng>(n: usize, rng: &mut R) -> Vec<i64> {
-    let cdt = gaussian_cdt();
+    // One 64-bit draw per sample: the top bit is the sign, the other 63
+    // bits are compared with the table scaled to 2^63 (the table is
+    // computed in f64, so no precision is lost by the shift).
+    let cdt = gaussian_cdt().map(|c| c >> 1);
     (0..n)
         .map(|_| {
             let r = rng.next_u64();
-            let mag: i64 = cdt.iter().map(|&c| i64::from(r > c)).sum();
-            let neg = i64::from(rng.next_u32() & 1);
+            let u = r & (u64::MAX >> 1);
+            let mag: i64 = cdt.iter().map(|&c| i64::from(u > c)).sum();
+            let neg = (r >> 63) as i64;
             // sign = 1 − 2·neg, applied without a branch.
             mag * (1 - 2 * neg)
         })
