@@ -85,6 +85,10 @@ pub struct Embedding {
     roots: Vec<Complex>,
     /// `5^j mod M` for `j < n`.
     pow5: Vec<usize>,
+    /// Every stage's twiddles, stage `len` (2, 4, …, n) at offset
+    /// `len/2 − 1`: entry `j < len/2` is `ζ_{4·len}^{5^j}`, the point of
+    /// slot `j` in the sub-problem of size `len`.
+    stage_twiddles: Vec<Complex>,
 }
 
 impl Embedding {
@@ -92,7 +96,7 @@ impl Embedding {
     #[must_use]
     pub fn new(n_ring: usize) -> Self {
         let m = 2 * n_ring;
-        let roots = (0..m)
+        let roots: Vec<Complex> = (0..m)
             .map(|k| {
                 let a = 2.0 * std::f64::consts::PI * k as f64 / m as f64;
                 Complex::new(a.cos(), a.sin())
@@ -104,11 +108,28 @@ impl Embedding {
             pow5.push(g);
             g = g * 5 % m;
         }
+        let slots = n_ring / 2;
+        let mut stage_twiddles = Vec::with_capacity(slots);
+        let mut len = 2;
+        while len <= slots {
+            let sub_m = 4 * len;
+            stage_twiddles
+                .extend((0..len / 2).map(|j| roots[(pow5[j] % sub_m) * (m / sub_m)]));
+            len <<= 1;
+        }
         Self {
-            slots: n_ring / 2,
+            slots,
             roots,
             pow5,
+            stage_twiddles,
         }
+    }
+
+    /// The twiddles of the stage over blocks of `len`, from the table
+    /// built once (no index arithmetic in the butterflies).
+    #[inline]
+    fn stage(&self, len: usize) -> &[Complex] {
+        &self.stage_twiddles[len / 2 - 1..len - 1]
     }
 
     /// Number of slots.
@@ -123,15 +144,6 @@ impl Embedding {
         self.roots[self.pow5[j]]
     }
 
-    /// Twiddle of butterfly `j` in a block of `len` points: `ζ_{4·len}^{5^j}`,
-    /// the point of slot `j` in the sub-problem of size `len`.
-    #[inline]
-    fn twiddle(&self, j: usize, len: usize) -> Complex {
-        let sub_m = 4 * len;
-        let m = self.roots.len();
-        self.roots[(self.pow5[j] % sub_m) * (m / sub_m)]
-    }
-
     /// Evaluation: `vals[k] = w_k` (coefficients of `W`) becomes
     /// `vals[j] = W(ξ_j)`. `vals.len()` must be the slot count.
     pub fn forward(&self, vals: &mut [Complex]) {
@@ -141,10 +153,11 @@ impl Embedding {
         let mut len = 2;
         while len <= n {
             let half = len / 2;
+            let tw = self.stage(len);
             for block in vals.chunks_exact_mut(len) {
                 let (lo, hi) = block.split_at_mut(half);
-                for (j, (u, v)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
-                    let t = *v * self.twiddle(j, len);
+                for ((u, v), &w) in lo.iter_mut().zip(hi.iter_mut()).zip(tw) {
+                    let t = *v * w;
                     let a = *u;
                     *u = a + t;
                     *v = a - t;
@@ -162,13 +175,14 @@ impl Embedding {
         let mut len = n;
         while len >= 2 {
             let half = len / 2;
+            let tw = self.stage(len);
             for block in vals.chunks_exact_mut(len) {
                 let (lo, hi) = block.split_at_mut(half);
-                for (j, (u, v)) in lo.iter_mut().zip(hi.iter_mut()).enumerate() {
+                for ((u, v), &w) in lo.iter_mut().zip(hi.iter_mut()).zip(tw) {
                     // Undo u' = u + tv, v' = u − tv.
                     let (a, b) = (*u, *v);
                     *u = a + b;
-                    *v = (a - b) * self.twiddle(j, len).conj();
+                    *v = (a - b) * w.conj();
                 }
             }
             len >>= 1;
