@@ -113,8 +113,7 @@ impl Embedding {
         let mut len = 2;
         while len <= slots {
             let sub_m = 4 * len;
-            stage_twiddles
-                .extend((0..len / 2).map(|j| roots[(pow5[j] % sub_m) * (m / sub_m)]));
+            stage_twiddles.extend((0..len / 2).map(|j| roots[(pow5[j] % sub_m) * (m / sub_m)]));
             len <<= 1;
         }
         Self {
