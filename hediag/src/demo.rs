@@ -11,7 +11,7 @@ use ml::{Dataset, FeatureSelection, Model, SigmoidPoly, Split, TrainOptions};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
-use crate::report::{LayoutReport, ParamsReport, Quality, Report};
+use crate::report::{LayoutReport, ParamsReport, Quality, Report, SigmoidReport};
 
 /// Half-width of the interval the polynomial sigmoid is fitted on.
 pub const SIGMOID_BOUND: f64 = 8.0;
@@ -249,7 +249,11 @@ fn run_layout(
     // ciphertext each), so the first one's sizes stand for all.
     let (upload, answer) = runs[0].sizes.expect("measured on the first query");
 
-    let (predicted, max_logit_error, max_sigmoid_error) = match &plan.output {
+    // `reference` is what the plaintext model predicts with the same
+    // output: the logit's sign, or the same polynomial above ½. Predictions
+    // that differ from it are the encryption's doing; a polynomial's own
+    // flips (logits outside its interval) are reported separately.
+    let (predicted, reference, max_logit_error, sigmoid) = match &plan.output {
         Output::Logit => {
             let err = values
                 .iter()
@@ -261,27 +265,49 @@ fn run_layout(
                     .iter()
                     .map(|&z| u8::from(z > 0.0))
                     .collect::<Vec<_>>(),
+                plain_logits
+                    .iter()
+                    .map(|&z| u8::from(z > 0.0))
+                    .collect::<Vec<_>>(),
                 Some(err),
                 None,
             )
         }
-        Output::Probability(_) => {
-            let err = values
-                .iter()
-                .zip(plain_logits)
-                .map(|(p, &z)| (p - ml::sigmoid(z)).abs())
-                .fold(0.0, f64::max);
+        Output::Probability(poly) => {
+            let pairs = || values.iter().zip(plain_logits);
+            let max_of = |it: &mut dyn Iterator<Item = f64>| it.fold(0.0, f64::max);
+            let inside = |z: f64| z.abs() <= poly.bound;
+            let report = SigmoidReport {
+                degree: poly.degree,
+                bound: poly.bound,
+                max_error: max_of(&mut pairs().map(|(p, &z)| (p - ml::sigmoid(z)).abs())),
+                max_error_in_interval: max_of(
+                    &mut pairs()
+                        .filter(|(_, &z)| inside(z))
+                        .map(|(p, &z)| (p - ml::sigmoid(z)).abs()),
+                ),
+                outside_interval: plain_logits.iter().filter(|&&z| !inside(z)).count(),
+                max_encryption_error: max_of(&mut pairs().map(|(p, &z)| (p - poly.eval(z)).abs())),
+                approximation_flips: plain_logits
+                    .iter()
+                    .filter(|&&z| (poly.eval(z) > 0.5) != (z > 0.0))
+                    .count(),
+            };
             (
                 values.iter().map(|&p| u8::from(p > 0.5)).collect(),
+                plain_logits
+                    .iter()
+                    .map(|&z| u8::from(poly.eval(z) > 0.5))
+                    .collect(),
                 None,
-                Some(err),
+                Some(report),
             )
         }
     };
     let differing = predicted
         .iter()
-        .zip(plain_logits)
-        .filter(|(&p, &z)| p != u8::from(z > 0.0))
+        .zip(&reference)
+        .filter(|(p, r)| p != r)
         .count();
     let total = encrypt + infer + decrypt;
     Ok(LayoutReport {
@@ -305,7 +331,7 @@ fn run_layout(
         quality: Quality::new(&predicted, truth),
         differing_predictions: differing,
         max_logit_error,
-        max_sigmoid_error,
+        sigmoid,
     })
 }
 

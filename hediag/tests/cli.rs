@@ -127,3 +127,32 @@ fn a_missing_data_file_is_named() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("/nonexistent/wdbc.csv"), "{}", text(&o));
 }
+
+#[test]
+fn encrypted_sigmoid_reports_approximation_and_encryption_errors_apart() {
+    let out = out_dir("sigmoid");
+    let o = hediag(&[
+        "--sigmoid",
+        "3",
+        "--preset",
+        "depth3",
+        "--layout",
+        "batched",
+        "--quiet",
+        "--repeats",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["sigmoid_degree"], 3);
+    assert_eq!(json["differing_predictions"], 0);
+    let sg = &json["layouts"][0]["sigmoid"];
+    // Encryption adds little to the polynomial; the polynomial itself is
+    // within 0.1 of the sigmoid on [-8, 8] (the published fit's figure).
+    assert!(sg["max_encryption_error"].as_f64().unwrap() < 1e-4, "{sg}");
+    assert!(sg["max_error_in_interval"].as_f64().unwrap() < 0.1, "{sg}");
+    assert!(sg["outside_interval"].as_u64().is_some(), "{sg}");
+}
