@@ -91,6 +91,26 @@ fn headers(path: &Path, rdr: &mut csv::Reader<std::fs::File>) -> Result<Vec<Stri
     Ok(h.iter().map(str::to_owned).collect())
 }
 
+/// A parsed record and its 1-based line, or an error if it has another
+/// number of fields than the header.
+fn checked_record(
+    path: &Path,
+    record: csv::Result<csv::StringRecord>,
+    expected: usize,
+) -> Result<(csv::StringRecord, u64)> {
+    let record = record.map_err(|e| csv_error(path, &e))?;
+    let line = record.position().map_or(0, csv::Position::line);
+    if record.len() != expected {
+        return Err(Error::ColumnCount {
+            path: path.to_path_buf(),
+            line,
+            expected,
+            found: record.len(),
+        });
+    }
+    Ok((record, line))
+}
+
 fn parse_number(path: &Path, line: u64, column: &str, text: &str) -> Result<f64> {
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
@@ -130,16 +150,7 @@ impl Dataset {
             .collect();
         let (mut x, mut y) = (Vec::new(), Vec::new());
         for record in rdr.records() {
-            let record = record.map_err(|e| csv_error(path, &e))?;
-            let line = record.position().map_or(0, csv::Position::line);
-            if record.len() != names.len() {
-                return Err(Error::ColumnCount {
-                    path: path.to_path_buf(),
-                    line,
-                    expected: names.len(),
-                    found: record.len(),
-                });
-            }
+            let (record, line) = checked_record(path, record, names.len())?;
             let mut row = Vec::with_capacity(feature_names.len());
             for (i, field) in record.iter().enumerate() {
                 if i == label_at {
@@ -306,16 +317,7 @@ impl Split {
         let mut seen = vec![false; n_rows];
         let (mut train, mut test) = (Vec::new(), Vec::new());
         for record in rdr.records() {
-            let record = record.map_err(|e| csv_error(path, &e))?;
-            let line = record.position().map_or(0, csv::Position::line);
-            if record.len() != names.len() {
-                return Err(Error::ColumnCount {
-                    path: path.to_path_buf(),
-                    line,
-                    expected: names.len(),
-                    found: record.len(),
-                });
-            }
+            let (record, line) = checked_record(path, record, names.len())?;
             let row: usize = record[row_at].parse().map_err(|_| Error::NotNumeric {
                 path: path.to_path_buf(),
                 line,
