@@ -359,6 +359,9 @@ fn polynomial_evaluation_precision_and_depth() {
         println!("polynomial {coeffs:?} on [-4, 4]: {p}");
         assert!(p.min_bits >= 18.0, "{p}");
     }
+    // A constant polynomial would not depend on the ciphertext.
+    let e = ev.polynomial(&ct, &[0.5, 0.0, 0.0], &s.rk).unwrap_err();
+    assert!(matches!(e, Error::Transparent { .. }), "{e}");
     // Degree 5 needs 3 levels: too deep for a ciphertext at level 2.
     let low = ev.drop_to_level(&ct, 2).unwrap();
     let e = ev

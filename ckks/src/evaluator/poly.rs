@@ -83,6 +83,7 @@ impl Evaluator {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for no coefficients or a non-finite one;
+    /// [`Error::Transparent`] for a constant polynomial;
     /// [`Error::NotEnoughLevels`] if `a` is too low for the degree; as
     /// [`Self::mul`], [`Self::relinearize`], [`Self::add_const`].
     pub fn polynomial(&self, a: &Ciphertext, coeffs: &[f64], rk: &RelinKey) -> Result<Ciphertext> {
@@ -93,6 +94,11 @@ impl Evaluator {
                 op: OP,
                 reason: format!("coefficients must be finite and non-empty, got {coeffs:?}"),
             });
+        }
+        if coeffs[1..].iter().all(|&c| c == 0.0) {
+            // The result would not depend on `a`: only a transparent
+            // ciphertext (c1 = 0) could carry it.
+            return Err(Error::Transparent { op: OP });
         }
         let depth = Self::polynomial_depth(coeffs);
         if depth > a.level() {
@@ -146,15 +152,7 @@ impl Evaluator {
                 Some(s) => self.add_assign(s, &term)?,
             }
         }
-        let acc = match acc {
-            Some(s) => s,
-            None => {
-                // A constant polynomial: zero the input (a·0 is transparent),
-                // so start from a − a at the output level.
-                let z = self.drop_to_level(a, out_level)?;
-                self.sub(&z, &z)?
-            }
-        };
+        let acc = acc.expect("a non-constant term, checked above");
         self.add_const(&acc, coeffs[0])
     }
 }
