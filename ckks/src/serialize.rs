@@ -152,6 +152,41 @@ fn write<T: Serialize>(kind: Kind, params_id: u64, body: T) -> Vec<u8> {
         .expect("in-memory serialization of plain data cannot fail")
 }
 
+/// The kind and parameter id an envelope claims, read from its header
+/// only (the body is not checked). Lets a reader dispatch on the kind or
+/// refuse one, a secret key say, before parsing the whole object.
+///
+/// # Errors
+/// [`Error::Deserialize`] for bytes too short for a header, a wrong magic,
+/// an unsupported version or an unknown kind.
+pub fn peek(bytes: &[u8]) -> Result<(Kind, u64)> {
+    use bincode::Options;
+    const WHAT: &str = "envelope";
+    let header: Header = bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .with_little_endian()
+        .with_limit(bytes.len() as u64)
+        .allow_trailing_bytes()
+        .deserialize(bytes)
+        .map_err(|e| err(WHAT, format!("header: {e}")))?;
+    if header.magic != MAGIC {
+        return Err(err(
+            WHAT,
+            format!("bad magic {:02x?}, expected \"CKKS\"", header.magic),
+        ));
+    }
+    if header.version != FORMAT_VERSION {
+        return Err(err(
+            WHAT,
+            format!(
+                "format version {} is not supported (this build reads {FORMAT_VERSION})",
+                header.version
+            ),
+        ));
+    }
+    Ok((header.kind, header.params_id))
+}
+
 fn read<T: for<'de> Deserialize<'de>>(
     params: &Params,
     bytes: &[u8],
@@ -591,5 +626,22 @@ mod tests {
             unpack(&bytes, bits, &mut out);
             assert_eq!(out, vals, "{bits} bits");
         }
+    }
+
+    #[test]
+    fn peek_reads_the_header_and_refuses_garbage() {
+        let bytes = write(
+            Kind::SecretKey,
+            0xfeed,
+            SecretKeyWire { coeffs: vec![0; 4] },
+        );
+        assert_eq!(peek(&bytes).unwrap(), (Kind::SecretKey, 0xfeed));
+        assert!(peek(&bytes[..10]).is_err());
+        let mut bad = bytes.clone();
+        bad[0] = b'X';
+        assert!(peek(&bad).is_err());
+        let mut newer = bytes;
+        newer[4] = 2;
+        assert!(peek(&newer).is_err());
     }
 }

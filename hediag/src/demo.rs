@@ -110,7 +110,7 @@ pub fn params_for(opts: &DemoOptions) -> Result<Arc<Params>, DemoError> {
     Ok(params)
 }
 
-fn plan_for(
+pub(crate) fn plan_for(
     layout: Layout,
     features: usize,
     sigmoid: Option<usize>,

@@ -68,7 +68,7 @@ fn csv_error(path: &Path, e: &csv::Error) -> Error {
     }
 }
 
-fn open(path: &Path) -> Result<csv::Reader<std::fs::File>> {
+pub(crate) fn open(path: &Path) -> Result<csv::Reader<std::fs::File>> {
     let file = std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -81,7 +81,7 @@ fn open(path: &Path) -> Result<csv::Reader<std::fs::File>> {
         .from_reader(file))
 }
 
-fn headers(path: &Path, rdr: &mut csv::Reader<std::fs::File>) -> Result<Vec<String>> {
+pub(crate) fn headers(path: &Path, rdr: &mut csv::Reader<std::fs::File>) -> Result<Vec<String>> {
     let h = rdr.headers().map_err(|e| csv_error(path, &e))?;
     if h.is_empty() || (h.len() == 1 && h[0].is_empty()) {
         return Err(Error::Empty {
@@ -93,7 +93,7 @@ fn headers(path: &Path, rdr: &mut csv::Reader<std::fs::File>) -> Result<Vec<Stri
 
 /// A parsed record and its 1-based line, or an error if it has another
 /// number of fields than the header.
-fn checked_record(
+pub(crate) fn checked_record(
     path: &Path,
     record: csv::Result<csv::StringRecord>,
     expected: usize,
@@ -111,7 +111,7 @@ fn checked_record(
     Ok((record, line))
 }
 
-fn parse_number(path: &Path, line: u64, column: &str, text: &str) -> Result<f64> {
+pub(crate) fn parse_number(path: &Path, line: u64, column: &str, text: &str) -> Result<f64> {
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
         _ => Err(Error::NotNumeric {

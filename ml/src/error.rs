@@ -128,6 +128,52 @@ pub enum Error {
         /// Final gradient norm.
         gradient_norm: f64,
     },
+    /// A key, query or answer file (or request body) that is malformed,
+    /// truncated or altered.
+    #[error("{origin}: {reason}")]
+    BadFile {
+        /// The file, or the request body.
+        origin: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file of another kind than the step reads (a query where an answer
+    /// is expected, say).
+    #[error("{origin}: holds {found}, expected {expected}")]
+    WrongKind {
+        /// The file, or the request body.
+        origin: String,
+        /// Kind the step reads.
+        expected: &'static str,
+        /// Kind found.
+        found: &'static str,
+    },
+    /// A secret key where only public material is accepted.
+    #[error("{origin}: contains a secret key; refusing it (only the public bundle is ever sent)")]
+    SecretKeyRefused {
+        /// The file, or the request body.
+        origin: String,
+    },
+    /// A file made for another model or under other parameters.
+    #[error("{origin}: made for {what} {found}, this one is {expected}")]
+    Mismatch {
+        /// The file, or the request body.
+        origin: String,
+        /// `"model"` or `"parameters"`.
+        what: &'static str,
+        /// Id this side expects.
+        expected: String,
+        /// Id in the file.
+        found: String,
+    },
+    /// A secret-key file others can read.
+    #[error("{path}: secret key is readable by others (mode {mode:o}); run `chmod 600` on it")]
+    InsecurePermissions {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// An error of the CKKS layer.
     #[error(transparent)]
     Ckks(#[from] ckks::Error),

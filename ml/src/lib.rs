@@ -6,6 +6,8 @@
 pub mod data;
 pub mod encrypted;
 pub mod error;
+pub mod files;
+pub mod info;
 pub mod logreg;
 pub mod metrics;
 pub mod model;
@@ -14,6 +16,7 @@ pub mod sigmoid;
 
 pub use data::{Dataset, FeatureSelection, Split};
 pub use error::{Error, Result};
+pub use info::{Encryption, ModelInfo, Records};
 pub use logreg::{sigmoid, LogisticRegression, TrainOptions};
 pub use metrics::Confusion;
 pub use model::Model;

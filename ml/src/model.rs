@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Dataset, FeatureSelection};
 use crate::error::{Error, Result};
+use crate::info::{Encryption, ModelInfo};
 use crate::logreg::{LogisticRegression, TrainOptions};
 use crate::scaler::StandardScaler;
 
@@ -27,6 +28,10 @@ pub struct Model {
     pub classifier: LogisticRegression,
     /// Regularization `C` it was trained with.
     pub c: f64,
+    /// How the model is served on ciphertexts (parameters and plan), if it
+    /// is published for encrypted inference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<Encryption>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -58,6 +63,19 @@ impl Model {
             scaler,
             classifier,
             c: opts.c,
+            encryption: None,
+        })
+    }
+
+    /// What a patient needs to use the model encrypted (everything but the
+    /// weights), if the model has encryption settings.
+    #[must_use]
+    pub fn info(&self) -> Option<ModelInfo> {
+        self.encryption.as_ref().map(|e| ModelInfo {
+            features: self.features.clone(),
+            scaler: self.scaler.clone(),
+            params: e.params.clone(),
+            plan: e.plan.clone(),
         })
     }
 
@@ -136,6 +154,10 @@ impl Model {
                 m.scaler.len()
             )));
         }
+        if let Some(info) = m.info() {
+            info.check()
+                .map_err(|e| fmt(format!("encryption settings: {e}")))?;
+        }
         Ok(m)
     }
 
@@ -146,13 +168,7 @@ impl Model {
     /// [`Error::Io`].
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let io = |source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, self.to_json()).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        crate::files::write_atomic(path, self.to_json().as_bytes(), false)
     }
 
     /// Reads a JSON model file.

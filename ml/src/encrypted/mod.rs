@@ -17,9 +17,11 @@
 
 mod hospital;
 mod patient;
+mod wire;
 
 pub use hospital::Hospital;
 pub use patient::Patient;
+pub use wire::PublicBundle;
 
 use std::fmt;
 use std::str::FromStr;

@@ -2,13 +2,18 @@
 
 use std::sync::Arc;
 
-use ckks::{Decryptor, Encoder, Encryptor, KeyGenerator, Params, SecretKey};
+use std::path::Path;
+
+use ckks::{Decryptor, Encoder, Encryptor, KeyGenerator, Params, SecretKey, Wire};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
 
-use super::{Answer, EvaluationKeys, InferencePlan, Layout, Query};
+use zeroize::Zeroizing;
+
+use super::{Answer, EvaluationKeys, InferencePlan, Layout, PublicBundle, Query};
 use crate::error::{Error, Result};
+use crate::files::{self, FileKind};
 
 /// The party that holds the secret key. It has no method that returns or
 /// prints the key; the key is zeroized when the patient is dropped.
@@ -47,10 +52,92 @@ impl Patient {
         }
     }
 
+    /// Replaces the generator of encryption and key randomness (inject a
+    /// seeded one for reproducible runs).
+    pub fn set_rng(&mut self, rng: ChaCha20Rng) {
+        self.rng = rng;
+    }
+
     /// The parameters.
     #[must_use]
     pub fn params(&self) -> &Arc<Params> {
         &self.params
+    }
+
+    /// Writes the secret key to `path` for `model_id`, created with mode
+    /// `0600` and renamed into place. The serialized key is zeroized after
+    /// writing.
+    ///
+    /// # Errors
+    /// [`Error::Io`].
+    pub fn save_secret_key(&self, path: &Path, model_id: [u8; 8]) -> Result<()> {
+        let key = Zeroizing::new(self.sk.to_bytes(&self.params));
+        let sealed = Zeroizing::new(files::seal(
+            FileKind::SecretKey,
+            self.params.id(),
+            model_id,
+            &key,
+        ));
+        files::write_atomic(path, &sealed, true)
+    }
+
+    /// A patient with the secret key of `path` (written by
+    /// [`Self::save_secret_key`] for `model_id`), randomness seeded by the
+    /// OS.
+    ///
+    /// # Errors
+    /// [`Error::Io`]; [`Error::InsecurePermissions`] if group or others may
+    /// read the file (Unix); as [`files::open`] for another kind of file,
+    /// other parameters, another model, a truncated or altered file;
+    /// [`Error::BadFile`] if the CKKS loader rejects the key.
+    pub fn load_secret_key(params: &Arc<Params>, path: &Path, model_id: [u8; 8]) -> Result<Self> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(Error::InsecurePermissions {
+                    path: path.to_path_buf(),
+                    mode,
+                });
+            }
+        }
+        let bytes = Zeroizing::new(files::read(path)?);
+        let origin = path.display().to_string();
+        let body = files::open(&bytes, &origin, FileKind::SecretKey, params.id(), model_id)?;
+        let sk = SecretKey::from_bytes(params, body).map_err(|e| Error::BadFile {
+            origin,
+            reason: e.to_string(),
+        })?;
+        Ok(Self {
+            params: Arc::clone(params),
+            sk,
+            encoder: Encoder::new(params),
+            rng: ckks::rng::os_seeded(),
+        })
+    }
+
+    /// What the patient publishes for `plan`: the public key, a
+    /// relinearization key, and the Galois keys of the plan's rotation
+    /// steps only.
+    ///
+    /// # Errors
+    /// As [`InferencePlan::check`] and the key generator's errors.
+    pub fn public_bundle(&mut self, plan: &InferencePlan) -> Result<PublicBundle> {
+        plan.check(&self.params)?;
+        let keygen = KeyGenerator::new(&self.params);
+        let public_key = keygen.public_key_with_rng(&self.sk, &mut self.rng)?;
+        let galois =
+            keygen.galois_keys_with_rng(&self.sk, &plan.rotation_steps(), false, &mut self.rng)?;
+        let relin = Some(keygen.relin_key_with_rng(&self.sk, &mut self.rng)?);
+        Ok(PublicBundle {
+            public_key,
+            keys: EvaluationKeys { galois, relin },
+        })
     }
 
     /// The keys a hospital needs for `plan`, and no others: Galois keys for
