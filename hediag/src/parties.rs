@@ -79,6 +79,12 @@ pub fn hospital_train(opts: &TrainOptions) -> Result<String> {
     })?;
     let selection = FeatureSelection::from_count(opts.features)?;
     let plan = crate::demo::plan_for(opts.layout, opts.features, opts.sigmoid)?;
+    // Before any data is read: the plan must fit the preset.
+    plan.check(&*Params::new(&spec)?).map_err(|e| {
+        Error::Usage(format!(
+            "{e} (degree 3 fits `--preset depth3`; degrees 5 and 7 fit `--preset n16k`)"
+        ))
+    })?;
     let data = Dataset::load(&opts.data)?;
     let train = match &opts.split {
         Some(path) => data.rows(&Split::load(path, data.len())?.train),
@@ -87,11 +93,7 @@ pub fn hospital_train(opts: &TrainOptions) -> Result<String> {
     let mut model = Model::train(&train, &selection, &ml::TrainOptions::default())?;
     model.encryption = Some(Encryption { params: spec, plan });
     let info = model.info().expect("encryption settings were just set");
-    info.check().map_err(|e| {
-        Error::Usage(format!(
-            "{e} (degree 3 fits `--preset depth3`; degrees 5 and 7 fit `--preset n16k`)"
-        ))
-    })?;
+    info.check()?;
     model.save(&opts.out)?;
     let logits = model.logits(&train)?;
     let predicted: Vec<u8> = logits.iter().map(|&z| u8::from(z >= 0.0)).collect();

@@ -513,8 +513,10 @@ async fn infer(
     body: Body,
 ) -> ApiResult<Response> {
     let started = Instant::now();
-    let id = key_param(query.as_deref())?;
+    // The body first: a client still sending it would not see an early
+    // refusal (its write fails before it reads the answer).
     let bytes = read_body(&headers, body, s.opts.max_query_body, "the query").await?;
+    let id = key_param(query.as_deref())?;
     let state = Arc::clone(&s);
     blocking(&s, started, move || {
         let hospital = match state.cached(&id) {
