@@ -196,11 +196,14 @@ fn records_pick_the_model_columns_by_name_and_keep_ids() {
     let (_, info, records) = served();
     assert_eq!(records.len(), 114);
     assert_eq!(records.features, info.features);
-    // The bundled patients are the test rows of the split, in order.
-    let (_, test) = common::split();
-    let test = test.select(&ml::FeatureSelection::Mean10).unwrap();
-    assert_eq!(records.x, test.x);
-    assert!(records.ids.iter().all(|i| i.parse::<usize>().is_ok()));
+    // The bundled patients are the test rows of the split, in order, with
+    // every one of the 30 values and the row index as id.
+    let data = ml::Dataset::load(common::data_path("wdbc.csv")).unwrap();
+    let split = ml::Split::load(common::data_path("wdbc_split_seed42.csv"), data.len()).unwrap();
+    let all = Records::load(common::data_path("patients.csv"), &data.feature_names).unwrap();
+    assert_eq!(all.x, data.rows(&split.test).x);
+    let ids: Vec<String> = split.test.iter().map(ToString::to_string).collect();
+    assert_eq!(all.ids, ids);
 
     let dir = temp_dir("records");
     let write = |name: &str, text: &str| {
