@@ -256,7 +256,7 @@ pub fn hospital_infer(model: &Path, eval_keys: &Path, query: &Path, out: &Path) 
     let bytes = answer.to_bytes(&m.params, m.model_id);
     files::write_atomic(out, &bytes, false)?;
     Ok(format!(
-        "evaluated {} patients in {} ciphertexts in {:.1} ms; wrote {} ({} bytes)\n",
+        "evaluated {} patients in {} ciphertext block(s) in {:.1} ms; wrote {} ({} bytes)\n",
         q.n_patients,
         q.blocks.len(),
         elapsed.as_secs_f64() * 1e3,
