@@ -195,9 +195,12 @@ struct ServeArgs {
     /// Cap on stored key bundles, in MiB; the oldest are evicted.
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
     max_state_mib: u64,
-    /// Largest request body, in MiB.
+    /// Largest `POST /v1/keys` body (a public key bundle), in MiB.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
-    max_body_mib: u64,
+    max_keys_mib: u64,
+    /// Largest `POST /v1/infer` body (a query), in MiB.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    max_query_mib: u64,
     /// Requests evaluated at the same time (default: the cores).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     concurrency: Option<u64>,
@@ -349,9 +352,8 @@ fn run_patient(cmd: PatientCommand) -> hediag::Result<String> {
 fn run_serve(a: ServeArgs) -> hediag::Result<String> {
     let mut opts = serve::ServeOptions::new(a.model, a.state_dir);
     opts.max_state_bytes = a.max_state_mib << 20;
-    let body = usize::try_from(a.max_body_mib << 20).unwrap_or(usize::MAX);
-    opts.max_keys_body = body;
-    opts.max_query_body = body;
+    opts.max_keys_body = usize::try_from(a.max_keys_mib << 20).unwrap_or(usize::MAX);
+    opts.max_query_body = usize::try_from(a.max_query_mib << 20).unwrap_or(usize::MAX);
     if let Some(c) = a.concurrency {
         opts.concurrency = usize::try_from(c).unwrap_or(usize::MAX);
     }

@@ -263,7 +263,14 @@ fn small_store_evicts_the_oldest_bundle_and_the_client_uploads_again() {
     let server = Server::start(
         &dir,
         "fm.json",
-        &["--max-state-mib", "1", "--max-body-mib", "1"],
+        &[
+            "--max-state-mib",
+            "1",
+            "--max-keys-mib",
+            "1",
+            "--max-query-mib",
+            "8",
+        ],
     );
     let url = server.url.clone();
     check_diagnoses(&submit(&dir, &url, "a"), &dir.join("fm.json"));
