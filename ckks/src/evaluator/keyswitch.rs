@@ -24,6 +24,8 @@
 use rayon::prelude::*;
 
 use crate::keys::SwitchingKey;
+use crate::math::kernels;
+use crate::math::ntt::Backend;
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::{Basis, RnsContext};
 use crate::params::Params;
@@ -97,10 +99,16 @@ pub(crate) fn key_switch(
             let ka: Vec<&[u64]> = key.a.iter().map(|p| &p.data()[range.clone()]).collect();
             // Step 2: inner product with the key, accumulated in registers
             // (128-bit lazy sums, reduced once per coefficient).
-            if let ([d], [b], [a]) = (&digits[..], &kb[..], &ka[..]) {
-                for k in 0..n {
-                    o0[k] = m.mul(d[k], b[k]);
-                    o1[k] = m.mul(d[k], a[k]);
+            if kernels::backend_for(m.bits()) != Backend::Scalar || digits.len() == 1 {
+                // Vector kernels: one reduced product per digit, eight
+                // coefficients at a time.
+                o0.copy_from_slice(digits[0]);
+                o1.copy_from_slice(digits[0]);
+                kernels::mul_assign(m, o0, kb[0]);
+                kernels::mul_assign(m, o1, ka[0]);
+                for ((d, b), a) in digits.iter().zip(&kb).zip(&ka).skip(1) {
+                    kernels::mul_add_assign(m, o0, d, b);
+                    kernels::mul_add_assign(m, o1, d, a);
                 }
                 return;
             }

@@ -3,6 +3,7 @@
 //! automorphisms and samplers.
 
 pub mod automorphism;
+pub mod kernels;
 pub mod modulus;
 pub mod ntt;
 pub mod poly;

@@ -299,10 +299,7 @@ impl RnsPoly<Eval> {
             .zip(other.data.chunks_exact(n))
             .enumerate()
         {
-            let m = ctx.modulus(basis, i);
-            for (x, &y) in a.iter_mut().zip(b) {
-                *x = m.mul(*x, y);
-            }
+            crate::math::kernels::mul_assign(ctx.modulus(basis, i), a, b);
         }
     }
 
@@ -318,10 +315,7 @@ impl RnsPoly<Eval> {
             .zip(b.data.chunks_exact(n))
             .enumerate()
         {
-            let m = ctx.modulus(basis, i);
-            for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
-                *o = m.add(*o, m.mul(x, y));
-            }
+            crate::math::kernels::mul_add_assign(ctx.modulus(basis, i), o, x, y);
         }
     }
 

@@ -150,7 +150,7 @@ fn mul_shoup64_lazy(a: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i 
 /// shuffle port) rather than shifts, which share the multipliers' port.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn mulhi64(a: __m512i, b: __m512i) -> __m512i {
+pub(crate) fn mulhi64(a: __m512i, b: __m512i) -> __m512i {
     let lo32 = _mm512_set1_epi64(0xffff_ffff);
     let a_hi = _mm512_shuffle_epi32::<0xB1>(a);
     let b_hi = _mm512_shuffle_epi32::<0xB1>(b);
