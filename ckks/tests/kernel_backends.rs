@@ -3,7 +3,7 @@
 //! a vector tail, and inputs at the top of the range. A backend the CPU
 //! supports that this test did not run is a failure, not a skip.
 
-use ckks::math::kernels::{backend_for, mul_add_assign_with, mul_assign_with};
+use ckks::math::kernels::{backend_for, mul_add_assign_with, mul_assign_with, mul_to_with};
 use ckks::math::modulus::Modulus;
 use ckks::math::ntt::Backend;
 use ckks::math::primes::ntt_primes_below;
@@ -40,6 +40,12 @@ fn check(backend: Backend) -> usize {
             assert_eq!(
                 got, want,
                 "{backend:?} mul, {bits}-bit q = {q}, length {len}"
+            );
+            let mut got = o.clone();
+            assert!(mul_to_with(backend, &m, &mut got, &a, &b));
+            assert_eq!(
+                got, want,
+                "{backend:?} mul-to, {bits}-bit q = {q}, length {len}"
             );
             let mut want = o.clone();
             assert!(mul_add_assign_with(Backend::Scalar, &m, &mut want, &a, &b));

@@ -102,10 +102,8 @@ pub(crate) fn key_switch(
             if kernels::backend_for(m.bits()) != Backend::Scalar || digits.len() == 1 {
                 // Vector kernels: one reduced product per digit, eight
                 // coefficients at a time.
-                o0.copy_from_slice(digits[0]);
-                o1.copy_from_slice(digits[0]);
-                kernels::mul_assign(m, o0, kb[0]);
-                kernels::mul_assign(m, o1, ka[0]);
+                kernels::mul_to(m, o0, digits[0], kb[0]);
+                kernels::mul_to(m, o1, digits[0], ka[0]);
                 for ((d, b), a) in digits.iter().zip(&kb).zip(&ka).skip(1) {
                     kernels::mul_add_assign(m, o0, d, b);
                     kernels::mul_add_assign(m, o1, d, a);

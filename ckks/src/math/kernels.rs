@@ -59,6 +59,49 @@ pub fn mul_assign(m: &Modulus, a: &mut [u64], b: &[u64]) {
     debug_assert!(ran);
 }
 
+/// `dst[i] ← a[i]·b[i] mod q` with the best backend for `m` (no copy of
+/// `a` first).
+///
+/// # Panics
+/// If the slices differ in length (an internal bug).
+pub fn mul_to(m: &Modulus, dst: &mut [u64], a: &[u64], b: &[u64]) {
+    let ran = mul_to_with(backend_for(m.bits()), m, dst, a, b);
+    debug_assert!(ran);
+}
+
+/// [`mul_to`] with a chosen backend; `false` (and nothing done) if the CPU
+/// or the prime does not support it.
+///
+/// # Panics
+/// If the slices differ in length.
+pub fn mul_to_with(backend: Backend, m: &Modulus, dst: &mut [u64], a: &[u64], b: &[u64]) -> bool {
+    assert!(
+        dst.len() == a.len() && a.len() == b.len(),
+        "kernel operands differ in length"
+    );
+    match backend {
+        Backend::Scalar => {
+            for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
+                *d = m.mul(x, y);
+            }
+            true
+        }
+        #[cfg(target_arch = "x86_64")]
+        Backend::Ifma if Backend::Ifma.cpu_supports() && m.bits() <= IFMA_MAX_BITS => {
+            // SAFETY: `cpu_supports` checked AVX-512F and IFMA at run time.
+            unsafe { ifma::mul_to(m, dst, a, b) };
+            true
+        }
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 if Backend::Avx512.cpu_supports() && m.bits() <= AVX512_MAX_BITS => {
+            // SAFETY: `cpu_supports` checked AVX-512F and DQ at run time.
+            unsafe { lanes64::mul_to(m, dst, a, b) };
+            true
+        }
+        _ => false,
+    }
+}
+
 /// `o[i] ← o[i] + a[i]·b[i] mod q` with the best backend for `m`.
 ///
 /// # Panics
@@ -217,6 +260,36 @@ mod ifma {
     }
 
     /// # Safety
+    /// As [`mul_assign`], with `dst` of the same length.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    pub unsafe fn mul_to(modulus: &Modulus, dst: &mut [u64], a: &[u64], b: &[u64]) {
+        let c = consts(modulus);
+        let split = dst.len() - dst.len() % 8;
+        let (vd, td) = dst.split_at_mut(split);
+        let (va, ta) = a.split_at(split);
+        let (vb, tb) = b.split_at(split);
+        for ((d, x), y) in vd
+            .chunks_exact_mut(8)
+            .zip(va.chunks_exact(8))
+            .zip(vb.chunks_exact(8))
+        {
+            // SAFETY: each chunk holds exactly 8 u64; unaligned loads and
+            // stores.
+            unsafe {
+                let r = mul_mod(
+                    _mm512_loadu_si512(x.as_ptr().cast()),
+                    _mm512_loadu_si512(y.as_ptr().cast()),
+                    &c,
+                );
+                _mm512_storeu_si512(d.as_mut_ptr().cast(), r);
+            }
+        }
+        for ((d, &x), &y) in td.iter_mut().zip(ta).zip(tb) {
+            *d = modulus.mul(x, y);
+        }
+    }
+
+    /// # Safety
     /// As [`mul_assign`], and every `o` below `q`.
     #[target_feature(enable = "avx512f,avx512ifma")]
     pub unsafe fn mul_add_assign(modulus: &Modulus, o: &mut [u64], a: &[u64], b: &[u64]) {
@@ -323,6 +396,36 @@ mod lanes64 {
         }
         for (x, &y) in ta.iter_mut().zip(tb) {
             *x = modulus.mul(*x, y);
+        }
+    }
+
+    /// # Safety
+    /// As [`mul_assign`], with `dst` of the same length.
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub unsafe fn mul_to(modulus: &Modulus, dst: &mut [u64], a: &[u64], b: &[u64]) {
+        let c = consts(modulus);
+        let split = dst.len() - dst.len() % 8;
+        let (vd, td) = dst.split_at_mut(split);
+        let (va, ta) = a.split_at(split);
+        let (vb, tb) = b.split_at(split);
+        for ((d, x), y) in vd
+            .chunks_exact_mut(8)
+            .zip(va.chunks_exact(8))
+            .zip(vb.chunks_exact(8))
+        {
+            // SAFETY: each chunk holds exactly 8 u64; unaligned loads and
+            // stores.
+            unsafe {
+                let r = mul_mod(
+                    _mm512_loadu_si512(x.as_ptr().cast()),
+                    _mm512_loadu_si512(y.as_ptr().cast()),
+                    &c,
+                );
+                _mm512_storeu_si512(d.as_mut_ptr().cast(), r);
+            }
+        }
+        for ((d, &x), &y) in td.iter_mut().zip(ta).zip(tb) {
+            *d = modulus.mul(x, y);
         }
     }
 

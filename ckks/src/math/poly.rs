@@ -265,10 +265,20 @@ impl RnsPoly<Coeff> {
     pub fn from_signed(ctx: &RnsContext, basis: Basis, coeffs: &[i64]) -> Self {
         let mut p = Self::zero(ctx, basis);
         let n = p.n;
+        // Errors and secrets are tiny: when every |c| is below a prime, the
+        // residue is c or q + c, a select the compiler vectorizes.
+        let max_abs = coeffs.iter().map(|c| c.unsigned_abs()).max().unwrap_or(0);
         for (i, l) in p.data.chunks_exact_mut(n).enumerate() {
             let m = ctx.modulus(basis, i);
-            for (x, &c) in l.iter_mut().zip(coeffs) {
-                *x = m.reduce_i64(c);
+            if max_abs < m.value() {
+                let q = m.value() as i64;
+                for (x, &c) in l.iter_mut().zip(coeffs) {
+                    *x = (c + (q & (c >> 63))) as u64;
+                }
+            } else {
+                for (x, &c) in l.iter_mut().zip(coeffs) {
+                    *x = m.reduce_i64(c);
+                }
             }
         }
         p
@@ -325,5 +335,29 @@ impl RnsPoly<Eval> {
         let mut c = a.clone();
         c.mul_assign(ctx, b);
         c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::primes::ntt_primes_below;
+
+    #[test]
+    fn from_signed_reduces_small_and_large_coefficients_alike() {
+        let n = 16;
+        let q = ntt_primes_below(40, n, 2, &[]);
+        let ctx = RnsContext::new(n, &q, &[]);
+        let basis = Basis::level(1);
+        let small: Vec<i64> = (0..n as i64).map(|i| i - 8).collect();
+        let large: Vec<i64> = small.iter().map(|c| c * (1 << 45) + 3).collect();
+        for coeffs in [&small, &large] {
+            let p = RnsPoly::<Coeff>::from_signed(&ctx, basis, coeffs);
+            for i in 0..2 {
+                let m = ctx.modulus(basis, i);
+                let want: Vec<u64> = coeffs.iter().map(|&c| m.reduce_i64(c)).collect();
+                assert_eq!(p.limb(i), &want[..]);
+            }
+        }
     }
 }
