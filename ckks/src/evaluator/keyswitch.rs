@@ -147,7 +147,7 @@ pub(crate) fn mod_down(rns: &RnsContext, x: RnsPoly<Eval>) -> RnsPoly<Eval> {
     let src: Vec<&[u64]> = p_part.chunks_exact(n).collect();
     let prep = conv.prepare_centered(&src);
     let out_basis = Basis::level(level);
-    let mut out = x.truncated(level);
+    let mut out = x.into_truncated(level);
     out.data_mut()
         .par_chunks_exact_mut(n)
         .enumerate()

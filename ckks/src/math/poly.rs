@@ -144,6 +144,23 @@ impl<D> RnsPoly<D> {
         }
     }
 
+    /// [`Self::truncated`] without a copy: keeps the first `level + 1`
+    /// limbs of `self` (special primes, if any, are dropped).
+    ///
+    /// # Panics
+    /// As [`Self::truncated`].
+    #[must_use]
+    pub fn into_truncated(mut self, level: usize) -> Self {
+        assert!(
+            level < self.basis.q,
+            "truncate to level {level} of a basis with {} primes",
+            self.basis.q
+        );
+        self.data.truncate((level + 1) * self.n);
+        self.basis = Basis::level(level);
+        self
+    }
+
     /// Drops ciphertext limbs in place down to `level` (no special primes).
     pub fn truncate(&mut self, level: usize) {
         assert!(
