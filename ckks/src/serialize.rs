@@ -194,35 +194,14 @@ fn read<T: for<'de> Deserialize<'de>>(
     what: &'static str,
 ) -> Result<T> {
     use bincode::Options;
-    let header: Header = bincode::DefaultOptions::new()
-        .with_fixint_encoding()
-        .with_little_endian()
-        .with_limit(bytes.len() as u64)
-        .allow_trailing_bytes()
-        .deserialize(bytes)
-        .map_err(|e| err(what, format!("header: {e}")))?;
-    if header.magic != MAGIC {
-        return Err(err(
-            what,
-            format!("bad magic {:02x?}, expected \"CKKS\"", header.magic),
-        ));
+    let (found, params_id) = peek(bytes).map_err(|e| match e {
+        Error::Deserialize { reason, .. } => err(what, reason),
+        other => other,
+    })?;
+    if found != kind {
+        return Err(err(what, format!("holds a {found:?}, not a {kind:?}")));
     }
-    if header.version != FORMAT_VERSION {
-        return Err(err(
-            what,
-            format!(
-                "format version {} is not supported (this build reads {FORMAT_VERSION})",
-                header.version
-            ),
-        ));
-    }
-    if header.kind != kind {
-        return Err(err(
-            what,
-            format!("holds a {:?}, not a {kind:?}", header.kind),
-        ));
-    }
-    params.check_id("deserialize", header.params_id)?;
+    params.check_id("deserialize", params_id)?;
     let env: Envelope<T> = bincode_opts(bytes.len())
         .deserialize(bytes)
         .map_err(|e| err(what, e.to_string()))?;
