@@ -180,6 +180,109 @@ pub fn mul_add_assign_with(
     }
 }
 
+/// The three loops over a limb, around a module's `consts` and `mul_mod`:
+/// eight lanes at a time, the tail with the scalar reference.
+#[cfg(target_arch = "x86_64")]
+macro_rules! eltwise_loops {
+    ($feat:literal, $cpu:literal, $bound:literal) => {
+        /// `a[i] ← a[i]·b[i] mod q`.
+        ///
+        /// # Safety
+        #[doc = concat!("The CPU must support ", $cpu, "; `q < ", $bound, "`;")]
+        /// every input below `q`; equal lengths.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn mul_assign(modulus: &Modulus, a: &mut [u64], b: &[u64]) {
+            let c = consts(modulus);
+            let split = a.len() - a.len() % 8;
+            let (va, ta) = a.split_at_mut(split);
+            let (vb, tb) = b.split_at(split);
+            for (x, y) in va.chunks_exact_mut(8).zip(vb.chunks_exact(8)) {
+                // SAFETY: each chunk holds exactly 8 u64; unaligned loads
+                // and stores.
+                unsafe {
+                    let r = mul_mod(
+                        _mm512_loadu_si512(x.as_ptr().cast()),
+                        _mm512_loadu_si512(y.as_ptr().cast()),
+                        &c,
+                    );
+                    _mm512_storeu_si512(x.as_mut_ptr().cast(), r);
+                }
+            }
+            for (x, &y) in ta.iter_mut().zip(tb) {
+                *x = modulus.mul(*x, y);
+            }
+        }
+
+        /// `dst[i] ← a[i]·b[i] mod q`.
+        ///
+        /// # Safety
+        /// As [`mul_assign`], with `dst` of the same length.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn mul_to(modulus: &Modulus, dst: &mut [u64], a: &[u64], b: &[u64]) {
+            let c = consts(modulus);
+            let split = dst.len() - dst.len() % 8;
+            let (vd, td) = dst.split_at_mut(split);
+            let (va, ta) = a.split_at(split);
+            let (vb, tb) = b.split_at(split);
+            for ((d, x), y) in vd
+                .chunks_exact_mut(8)
+                .zip(va.chunks_exact(8))
+                .zip(vb.chunks_exact(8))
+            {
+                // SAFETY: each chunk holds exactly 8 u64; unaligned loads
+                // and stores.
+                unsafe {
+                    let r = mul_mod(
+                        _mm512_loadu_si512(x.as_ptr().cast()),
+                        _mm512_loadu_si512(y.as_ptr().cast()),
+                        &c,
+                    );
+                    _mm512_storeu_si512(d.as_mut_ptr().cast(), r);
+                }
+            }
+            for ((d, &x), &y) in td.iter_mut().zip(ta).zip(tb) {
+                *d = modulus.mul(x, y);
+            }
+        }
+
+        /// `o[i] ← o[i] + a[i]·b[i] mod q`.
+        ///
+        /// # Safety
+        /// As [`mul_assign`], and every `o` below `q`.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn mul_add_assign(modulus: &Modulus, o: &mut [u64], a: &[u64], b: &[u64]) {
+            let c = consts(modulus);
+            let split = o.len() - o.len() % 8;
+            let (vo, to) = o.split_at_mut(split);
+            let (va, ta) = a.split_at(split);
+            let (vb, tb) = b.split_at(split);
+            for ((s, x), y) in vo
+                .chunks_exact_mut(8)
+                .zip(va.chunks_exact(8))
+                .zip(vb.chunks_exact(8))
+            {
+                // SAFETY: each chunk holds exactly 8 u64; unaligned loads
+                // and stores.
+                unsafe {
+                    let p = mul_mod(
+                        _mm512_loadu_si512(x.as_ptr().cast()),
+                        _mm512_loadu_si512(y.as_ptr().cast()),
+                        &c,
+                    );
+                    let t = _mm512_add_epi64(_mm512_loadu_si512(s.as_ptr().cast()), p);
+                    _mm512_storeu_si512(
+                        s.as_mut_ptr().cast(),
+                        _mm512_min_epu64(t, _mm512_sub_epi64(t, c.q)),
+                    );
+                }
+            }
+            for ((s, &x), &y) in to.iter_mut().zip(ta).zip(tb) {
+                *s = modulus.add(*s, modulus.mul(x, y));
+            }
+        }
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
 mod ifma {
     use std::arch::x86_64::{
@@ -233,95 +336,7 @@ mod ifma {
         _mm512_min_epu64(r, _mm512_sub_epi64(r, c.q))
     }
 
-    /// # Safety
-    /// The CPU must support AVX-512F and AVX-512 IFMA; `q < 2^50`; every
-    /// input below `q`; equal lengths.
-    #[target_feature(enable = "avx512f,avx512ifma")]
-    pub unsafe fn mul_assign(modulus: &Modulus, a: &mut [u64], b: &[u64]) {
-        let c = consts(modulus);
-        let split = a.len() - a.len() % 8;
-        let (va, ta) = a.split_at_mut(split);
-        let (vb, tb) = b.split_at(split);
-        for (x, y) in va.chunks_exact_mut(8).zip(vb.chunks_exact(8)) {
-            // SAFETY: each chunk holds exactly 8 u64; unaligned loads and
-            // stores.
-            unsafe {
-                let r = mul_mod(
-                    _mm512_loadu_si512(x.as_ptr().cast()),
-                    _mm512_loadu_si512(y.as_ptr().cast()),
-                    &c,
-                );
-                _mm512_storeu_si512(x.as_mut_ptr().cast(), r);
-            }
-        }
-        for (x, &y) in ta.iter_mut().zip(tb) {
-            *x = modulus.mul(*x, y);
-        }
-    }
-
-    /// # Safety
-    /// As [`mul_assign`], with `dst` of the same length.
-    #[target_feature(enable = "avx512f,avx512ifma")]
-    pub unsafe fn mul_to(modulus: &Modulus, dst: &mut [u64], a: &[u64], b: &[u64]) {
-        let c = consts(modulus);
-        let split = dst.len() - dst.len() % 8;
-        let (vd, td) = dst.split_at_mut(split);
-        let (va, ta) = a.split_at(split);
-        let (vb, tb) = b.split_at(split);
-        for ((d, x), y) in vd
-            .chunks_exact_mut(8)
-            .zip(va.chunks_exact(8))
-            .zip(vb.chunks_exact(8))
-        {
-            // SAFETY: each chunk holds exactly 8 u64; unaligned loads and
-            // stores.
-            unsafe {
-                let r = mul_mod(
-                    _mm512_loadu_si512(x.as_ptr().cast()),
-                    _mm512_loadu_si512(y.as_ptr().cast()),
-                    &c,
-                );
-                _mm512_storeu_si512(d.as_mut_ptr().cast(), r);
-            }
-        }
-        for ((d, &x), &y) in td.iter_mut().zip(ta).zip(tb) {
-            *d = modulus.mul(x, y);
-        }
-    }
-
-    /// # Safety
-    /// As [`mul_assign`], and every `o` below `q`.
-    #[target_feature(enable = "avx512f,avx512ifma")]
-    pub unsafe fn mul_add_assign(modulus: &Modulus, o: &mut [u64], a: &[u64], b: &[u64]) {
-        let c = consts(modulus);
-        let split = o.len() - o.len() % 8;
-        let (vo, to) = o.split_at_mut(split);
-        let (va, ta) = a.split_at(split);
-        let (vb, tb) = b.split_at(split);
-        for ((s, x), y) in vo
-            .chunks_exact_mut(8)
-            .zip(va.chunks_exact(8))
-            .zip(vb.chunks_exact(8))
-        {
-            // SAFETY: each chunk holds exactly 8 u64; unaligned loads and
-            // stores.
-            unsafe {
-                let p = mul_mod(
-                    _mm512_loadu_si512(x.as_ptr().cast()),
-                    _mm512_loadu_si512(y.as_ptr().cast()),
-                    &c,
-                );
-                let t = _mm512_add_epi64(_mm512_loadu_si512(s.as_ptr().cast()), p);
-                _mm512_storeu_si512(
-                    s.as_mut_ptr().cast(),
-                    _mm512_min_epu64(t, _mm512_sub_epi64(t, c.q)),
-                );
-            }
-        }
-        for ((s, &x), &y) in to.iter_mut().zip(ta).zip(tb) {
-            *s = modulus.add(*s, modulus.mul(x, y));
-        }
-    }
+    eltwise_loops!("avx512f,avx512ifma", "AVX-512F and AVX-512 IFMA", "2^50");
 }
 
 /// The same Barrett reduction on 64-bit lanes (AVX-512F/DQ), for primes up
@@ -373,93 +388,5 @@ mod lanes64 {
         _mm512_min_epu64(r, _mm512_sub_epi64(r, c.q))
     }
 
-    /// # Safety
-    /// The CPU must support AVX-512F and DQ; `q < 2^61`; every input below
-    /// `q`; equal lengths.
-    #[target_feature(enable = "avx512f,avx512dq")]
-    pub unsafe fn mul_assign(modulus: &Modulus, a: &mut [u64], b: &[u64]) {
-        let c = consts(modulus);
-        let split = a.len() - a.len() % 8;
-        let (va, ta) = a.split_at_mut(split);
-        let (vb, tb) = b.split_at(split);
-        for (x, y) in va.chunks_exact_mut(8).zip(vb.chunks_exact(8)) {
-            // SAFETY: each chunk holds exactly 8 u64; unaligned loads and
-            // stores.
-            unsafe {
-                let r = mul_mod(
-                    _mm512_loadu_si512(x.as_ptr().cast()),
-                    _mm512_loadu_si512(y.as_ptr().cast()),
-                    &c,
-                );
-                _mm512_storeu_si512(x.as_mut_ptr().cast(), r);
-            }
-        }
-        for (x, &y) in ta.iter_mut().zip(tb) {
-            *x = modulus.mul(*x, y);
-        }
-    }
-
-    /// # Safety
-    /// As [`mul_assign`], with `dst` of the same length.
-    #[target_feature(enable = "avx512f,avx512dq")]
-    pub unsafe fn mul_to(modulus: &Modulus, dst: &mut [u64], a: &[u64], b: &[u64]) {
-        let c = consts(modulus);
-        let split = dst.len() - dst.len() % 8;
-        let (vd, td) = dst.split_at_mut(split);
-        let (va, ta) = a.split_at(split);
-        let (vb, tb) = b.split_at(split);
-        for ((d, x), y) in vd
-            .chunks_exact_mut(8)
-            .zip(va.chunks_exact(8))
-            .zip(vb.chunks_exact(8))
-        {
-            // SAFETY: each chunk holds exactly 8 u64; unaligned loads and
-            // stores.
-            unsafe {
-                let r = mul_mod(
-                    _mm512_loadu_si512(x.as_ptr().cast()),
-                    _mm512_loadu_si512(y.as_ptr().cast()),
-                    &c,
-                );
-                _mm512_storeu_si512(d.as_mut_ptr().cast(), r);
-            }
-        }
-        for ((d, &x), &y) in td.iter_mut().zip(ta).zip(tb) {
-            *d = modulus.mul(x, y);
-        }
-    }
-
-    /// # Safety
-    /// As [`mul_assign`], and every `o` below `q`.
-    #[target_feature(enable = "avx512f,avx512dq")]
-    pub unsafe fn mul_add_assign(modulus: &Modulus, o: &mut [u64], a: &[u64], b: &[u64]) {
-        let c = consts(modulus);
-        let split = o.len() - o.len() % 8;
-        let (vo, to) = o.split_at_mut(split);
-        let (va, ta) = a.split_at(split);
-        let (vb, tb) = b.split_at(split);
-        for ((s, x), y) in vo
-            .chunks_exact_mut(8)
-            .zip(va.chunks_exact(8))
-            .zip(vb.chunks_exact(8))
-        {
-            // SAFETY: each chunk holds exactly 8 u64; unaligned loads and
-            // stores.
-            unsafe {
-                let p = mul_mod(
-                    _mm512_loadu_si512(x.as_ptr().cast()),
-                    _mm512_loadu_si512(y.as_ptr().cast()),
-                    &c,
-                );
-                let t = _mm512_add_epi64(_mm512_loadu_si512(s.as_ptr().cast()), p);
-                _mm512_storeu_si512(
-                    s.as_mut_ptr().cast(),
-                    _mm512_min_epu64(t, _mm512_sub_epi64(t, c.q)),
-                );
-            }
-        }
-        for ((s, &x), &y) in to.iter_mut().zip(ta).zip(tb) {
-            *s = modulus.add(*s, modulus.mul(x, y));
-        }
-    }
+    eltwise_loops!("avx512f,avx512dq", "AVX-512F and DQ", "2^61");
 }
