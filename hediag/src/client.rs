@@ -137,7 +137,7 @@ impl Client {
 /// Loads the keys in `dir` if they were made for `info`, makes them if the
 /// directory has none, and refuses keys made for another model (replacing
 /// them would lose the secret key).
-fn keys_for(info: &ModelInfo, dir: &Path, seed: Option<u64>) -> Result<(PatientKeys, bool)> {
+fn keys_for(info: &ModelInfo, dir: &Path, seed: Option<u64>) -> Result<PatientKeys> {
     if dir.join(keyfiles::SECRET).exists() {
         let keys = PatientKeys::load(dir)?;
         if keys.info.id() != info.id() {
@@ -150,7 +150,7 @@ fn keys_for(info: &ModelInfo, dir: &Path, seed: Option<u64>) -> Result<(PatientK
                 ),
             });
         }
-        return Ok((keys, false));
+        return Ok(keys);
     }
     std::fs::create_dir_all(dir).map_err(|e| Error::File {
         path: dir.to_path_buf(),
@@ -159,7 +159,7 @@ fn keys_for(info: &ModelInfo, dir: &Path, seed: Option<u64>) -> Result<(PatientK
     let model_path = dir.join(keyfiles::MODEL);
     files::write_atomic(&model_path, info.to_json()?.as_bytes(), false)?;
     parties::patient_keygen(&model_path, dir, seed, false)?;
-    Ok((PatientKeys::load(dir)?, true))
+    PatientKeys::load(dir)
 }
 
 /// Uploads the bundle in `dir` and remembers the id.
@@ -179,7 +179,7 @@ pub fn submit(opts: &SubmitOptions) -> Result<(ModelInfo, Vec<Diagnosis>)> {
     let client = Client::new(&opts.server, opts.timeout);
     let info = client.model()?;
     let records = Records::load(&opts.records, &info.features)?;
-    let (mut keys, _made) = keys_for(&info, &opts.keys, opts.seed)?;
+    let mut keys = keys_for(&info, &opts.keys, opts.seed)?;
     let stored_id = std::fs::read_to_string(opts.keys.join(keyfiles::SERVER_KEY_ID))
         .ok()
         .map(|s| s.trim().to_owned());

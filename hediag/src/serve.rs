@@ -22,7 +22,6 @@
 //! blocking threads, at most `concurrency` requests at a time.
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -592,29 +591,13 @@ pub async fn shutdown_signal() {
     info!("shutting down: finishing requests in flight");
 }
 
-/// Serves on `listener` until `shutdown` resolves, then finishes the
-/// requests in flight.
-///
-/// # Errors
-/// As [`state`]; [`Error::Remote`] if the server fails.
-pub async fn run(
-    opts: ServeOptions,
-    listener: tokio::net::TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<()> {
-    let state = state(opts)?;
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| Error::Remote(format!("server: {e}")))
-}
-
 /// `hediag serve`: binds `addr`, prints `listening on http://ADDR` (the
 /// bound address, so port 0 picks a free one), logs to stderr, and serves
 /// until SIGINT or SIGTERM.
 ///
 /// # Errors
-/// [`Error::Usage`] for an address that cannot be bound; as [`run`].
+/// [`Error::Usage`] for an address that cannot be bound; model and state-directory
+/// errors; [`Error::Remote`] if the server fails.
 pub fn serve(opts: ServeOptions, addr: SocketAddr) -> Result<()> {
     use std::io::IsTerminal as _;
     let _ = tracing_subscriber::fmt()

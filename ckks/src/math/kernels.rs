@@ -40,13 +40,20 @@ pub fn backend_for(bits: u32) -> Backend {
             == Some(Backend::Scalar)
     });
     if forced {
-        Backend::Scalar
-    } else if Backend::Ifma.cpu_supports() && bits <= IFMA_MAX_BITS {
-        Backend::Ifma
-    } else if Backend::Avx512.cpu_supports() && bits <= AVX512_MAX_BITS {
-        Backend::Avx512
-    } else {
-        Backend::Scalar
+        return Backend::Scalar;
+    }
+    [Backend::Ifma, Backend::Avx512]
+        .into_iter()
+        .find(|&b| supports(b, bits))
+        .unwrap_or(Backend::Scalar)
+}
+
+/// Whether this CPU runs `backend`'s kernels on a prime of `bits` bits.
+fn supports(backend: Backend, bits: u32) -> bool {
+    match backend {
+        Backend::Scalar => true,
+        Backend::Ifma => backend.cpu_supports() && bits <= IFMA_MAX_BITS,
+        Backend::Avx512 => backend.cpu_supports() && bits <= AVX512_MAX_BITS,
     }
 }
 
@@ -79,6 +86,9 @@ pub fn mul_to_with(backend: Backend, m: &Modulus, dst: &mut [u64], a: &[u64], b:
         dst.len() == a.len() && a.len() == b.len(),
         "kernel operands differ in length"
     );
+    if !supports(backend, m.bits()) {
+        return false;
+    }
     match backend {
         Backend::Scalar => {
             for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
@@ -87,17 +97,18 @@ pub fn mul_to_with(backend: Backend, m: &Modulus, dst: &mut [u64], a: &[u64], b:
             true
         }
         #[cfg(target_arch = "x86_64")]
-        Backend::Ifma if Backend::Ifma.cpu_supports() && m.bits() <= IFMA_MAX_BITS => {
-            // SAFETY: `cpu_supports` checked AVX-512F and IFMA at run time.
+        Backend::Ifma => {
+            // SAFETY: `supports` checked AVX-512F and IFMA at run time.
             unsafe { ifma::mul_to(m, dst, a, b) };
             true
         }
         #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 if Backend::Avx512.cpu_supports() && m.bits() <= AVX512_MAX_BITS => {
-            // SAFETY: `cpu_supports` checked AVX-512F and DQ at run time.
+        Backend::Avx512 => {
+            // SAFETY: `supports` checked AVX-512F and DQ at run time.
             unsafe { lanes64::mul_to(m, dst, a, b) };
             true
         }
+        #[cfg(not(target_arch = "x86_64"))]
         _ => false,
     }
 }
@@ -118,6 +129,9 @@ pub fn mul_add_assign(m: &Modulus, o: &mut [u64], a: &[u64], b: &[u64]) {
 /// If the slices differ in length.
 pub fn mul_assign_with(backend: Backend, m: &Modulus, a: &mut [u64], b: &[u64]) -> bool {
     assert_eq!(a.len(), b.len(), "kernel operands differ in length");
+    if !supports(backend, m.bits()) {
+        return false;
+    }
     match backend {
         Backend::Scalar => {
             for (x, &y) in a.iter_mut().zip(b) {
@@ -126,17 +140,18 @@ pub fn mul_assign_with(backend: Backend, m: &Modulus, a: &mut [u64], b: &[u64]) 
             true
         }
         #[cfg(target_arch = "x86_64")]
-        Backend::Ifma if Backend::Ifma.cpu_supports() && m.bits() <= IFMA_MAX_BITS => {
-            // SAFETY: `cpu_supports` checked AVX-512F and IFMA at run time.
+        Backend::Ifma => {
+            // SAFETY: `supports` checked AVX-512F and IFMA at run time.
             unsafe { ifma::mul_assign(m, a, b) };
             true
         }
         #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 if Backend::Avx512.cpu_supports() && m.bits() <= AVX512_MAX_BITS => {
-            // SAFETY: `cpu_supports` checked AVX-512F and DQ at run time.
+        Backend::Avx512 => {
+            // SAFETY: `supports` checked AVX-512F and DQ at run time.
             unsafe { lanes64::mul_assign(m, a, b) };
             true
         }
+        #[cfg(not(target_arch = "x86_64"))]
         _ => false,
     }
 }
@@ -157,6 +172,9 @@ pub fn mul_add_assign_with(
         o.len() == a.len() && a.len() == b.len(),
         "kernel operands differ in length"
     );
+    if !supports(backend, m.bits()) {
+        return false;
+    }
     match backend {
         Backend::Scalar => {
             for ((o, &x), &y) in o.iter_mut().zip(a).zip(b) {
@@ -165,17 +183,18 @@ pub fn mul_add_assign_with(
             true
         }
         #[cfg(target_arch = "x86_64")]
-        Backend::Ifma if Backend::Ifma.cpu_supports() && m.bits() <= IFMA_MAX_BITS => {
-            // SAFETY: `cpu_supports` checked AVX-512F and IFMA at run time.
+        Backend::Ifma => {
+            // SAFETY: `supports` checked AVX-512F and IFMA at run time.
             unsafe { ifma::mul_add_assign(m, o, a, b) };
             true
         }
         #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 if Backend::Avx512.cpu_supports() && m.bits() <= AVX512_MAX_BITS => {
-            // SAFETY: `cpu_supports` checked AVX-512F and DQ at run time.
+        Backend::Avx512 => {
+            // SAFETY: `supports` checked AVX-512F and DQ at run time.
             unsafe { lanes64::mul_add_assign(m, o, a, b) };
             true
         }
+        #[cfg(not(target_arch = "x86_64"))]
         _ => false,
     }
 }
