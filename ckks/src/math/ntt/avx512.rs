@@ -1,5 +1,8 @@
-//! AVX-512 NTT backends: eight coefficients per vector, the algorithm and
-//! lazy ranges of `scalar.rs` (`[0, 4q)` forward, `[0, 2q)` inverse).
+//! AVX-512 NTT backends: eight coefficients per vector, the algorithm of
+//! `scalar.rs`. Each lane multiplier returns `a·w mod q` in `[0, K·q)`; the
+//! forward transform keeps values in `[0, 2K·q)` and the inverse in
+//! `[0, K·q)`, so both accept the scalar ranges (`[0, 4q)` forward, `[0, 2q)`
+//! inverse) and, once fully reduced, agree with it bit for bit.
 //!
 //! Two lane multipliers share one kernel, stamped out per target feature by
 //! [`ntt_kernels!`]:
@@ -7,10 +10,11 @@
 //! * **IFMA** (`ifma`, primes below `2^50`): `madd52lo/hi` multiply the low 52
 //!   bits of two lanes, so Shoup's trick uses `w' = ⌊w·2^52/q⌋`:
 //!   `est = ⌊a·w'/2^52⌋`, `r = (a·w − est·q) mod 2^52 ∈ [0, 2q)`, valid for
-//!   `a < 2^52`, i.e. every value in `[0, 4q)` when `q < 2^50`.
-//! * **64-bit lanes** (`dq`, primes up to 61 bits, AVX-512F+DQ):
-//!   `w' = ⌊w·2^64/q⌋`, the high half of `a·w'` assembled from four
-//!   32×32-bit products, the low halves from `vpmullq`.
+//!   `a < 2^52`, i.e. every value in `[0, 4q)` when `q < 2^50`. `K = 2`.
+//! * **64-bit lanes** (`dq`, primes up to 61 bits, AVX-512F+DQ+BW):
+//!   `w' = ⌊w·2^64/q⌋`; the quotient estimate takes three of the four
+//!   32×32-bit partial products of `a·w'` and may be 2 short, so `K = 4`
+//!   (`8q < 2^64` for `q < 2^61`); the low halves come from `vpmullq`.
 //!
 //! Stages are fused two at a time (radix 4) while the gap allows whole
 //! vectors; the three stages with gaps 4, 2, 1 gather the `x` and `y` halves
@@ -96,31 +100,44 @@ impl VecTables {
     }
 }
 
-/// Lane indices that gather the `x` (then `y`) elements of a butterfly stage
-/// with gap `gap < 8` from two vectors holding 16 consecutive coefficients,
-/// and the indices that scatter them back.
-fn gather_indices(gap: i64) -> ([i64; 8], [i64; 8], [i64; 8], [i64; 8]) {
-    let xs: Vec<i64> = (0..16).filter(|e| e % (2 * gap) < gap).collect();
-    let ys: Vec<i64> = (0..16).filter(|e| e % (2 * gap) >= gap).collect();
-    let back = |e: i64| -> i64 {
-        match xs.iter().position(|&x| x == e) {
-            Some(p) => p as i64,
-            None => {
-                8 + ys
-                    .iter()
-                    .position(|&y| y == e)
-                    .expect("every element is x or y") as i64
-            }
-        }
+/// Where each of 16 consecutive coefficients sits in a pair of vectors:
+/// `None` is natural order (`lo` = 0..8, `hi` = 8..16); `Some(gap)` is the
+/// butterfly layout of that stage (`x` = the lower element of each pair, in
+/// increasing order, then `y`). Returns `position[e]` (0..16, `≥ 8` = second
+/// vector).
+fn layout_positions(layout: Option<usize>) -> [i64; 16] {
+    let Some(gap) = layout else {
+        return std::array::from_fn(|e| e as i64);
     };
-    let lo = std::array::from_fn(|l| back(l as i64));
-    let hi = std::array::from_fn(|l| back(8 + l as i64));
-    (
-        xs.try_into().expect("8 x"),
-        ys.try_into().expect("8 y"),
-        lo,
-        hi,
-    )
+    let mut pos = [0i64; 16];
+    let (mut nx, mut ny) = (0, 8);
+    for (e, p) in pos.iter_mut().enumerate() {
+        if e % (2 * gap) < gap {
+            *p = nx;
+            nx += 1;
+        } else {
+            *p = ny;
+            ny += 1;
+        }
+    }
+    pos
+}
+
+/// `vpermt2q` indices that move 16 coefficients from layout `from` to layout
+/// `to` (see [`layout_positions`]).
+fn transition(from: Option<usize>, to: Option<usize>) -> ([i64; 8], [i64; 8]) {
+    let src = layout_positions(from);
+    let dst = layout_positions(to);
+    let (mut first, mut second) = ([0i64; 8], [0i64; 8]);
+    for e in 0..16 {
+        let d = dst[e] as usize;
+        if d < 8 {
+            first[d] = src[e];
+        } else {
+            second[d - 8] = src[e];
+        }
+    }
+    (first, second)
 }
 
 #[inline]
@@ -136,13 +153,42 @@ fn mul_shoup52_lazy(a: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i 
     )
 }
 
-/// `a·w mod q` in `[0, 2q)` for any 64-bit `a` (Shoup, 64-bit constant
-/// `ws = ⌊w·2^64/q⌋`).
+/// `a·w mod q` in `[0, 4q)` for any 64-bit `a` (Shoup, 64-bit constant
+/// `ws = ⌊w·2^64/q⌋`, with an estimate of the quotient that may be 2 short).
+///
+/// The exact quotient `⌊a·ws/2^64⌋` is `hh + ⌊(lh + hl + ⌊ll/2^32⌋)/2^32⌋`
+/// for the four 32×32-bit partial products; dropping `ll` and the low halves
+/// of `lh` and `hl` leaves `hh + lh/2^32 + hl/2^32`, short by at most 2 (the
+/// dropped part is below `3·2^32`). The exact remainder is in `[0, 2q)`, so
+/// this one is in `[0, 4q)`, and one multiplication and the carry chain are
+/// saved. The shifts run as byte shuffles, on the port the multiplier
+/// does not use.
 #[inline]
-#[target_feature(enable = "avx512f,avx512dq")]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw")]
 fn mul_shoup64_lazy(a: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i {
-    let est = mulhi64(a, ws);
+    let a_hi = _mm512_shuffle_epi32::<0xB1>(a);
+    let ws_hi = _mm512_shuffle_epi32::<0xB1>(ws);
+    let hh = _mm512_mul_epu32(a_hi, ws_hi);
+    let lh = _mm512_mul_epu32(a, ws_hi);
+    let hl = _mm512_mul_epu32(a_hi, ws);
+    let est = _mm512_add_epi64(hh, _mm512_add_epi64(shr32(lh), shr32(hl)));
     _mm512_sub_epi64(_mm512_mullo_epi64(a, w), _mm512_mullo_epi64(est, q))
+}
+
+/// `x >> 32` in each 64-bit lane, as a byte shuffle.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn shr32(x: __m512i) -> __m512i {
+    // Per 64-bit lane: bytes 4..7 to 0..3, zeros (index with the top bit
+    // set) above.
+    let z = -128i8;
+    let idx = _mm512_set_epi8(
+        z, z, z, z, 15, 14, 13, 12, z, z, z, z, 7, 6, 5, 4, //
+        z, z, z, z, 15, 14, 13, 12, z, z, z, z, 7, 6, 5, 4, //
+        z, z, z, z, 15, 14, 13, 12, z, z, z, z, 7, 6, 5, 4, //
+        z, z, z, z, 15, 14, 13, 12, z, z, z, z, 7, 6, 5, 4,
+    );
+    _mm512_shuffle_epi8(x, idx)
 }
 
 /// High 64 bits of the lane-wise 128-bit product, from four 32×32 products.
@@ -199,37 +245,66 @@ unsafe fn store(p: *mut u64, v: __m512i) {
     unsafe { _mm512_storeu_si512(p.cast(), v) }
 }
 
-/// Lane permutations of the three small-gap stages, built once per call.
-pub(crate) struct SmallGapIndices([(__m512i, __m512i, __m512i, __m512i); 3]);
+/// Lane permutations of the three small-gap stages, built once per call:
+/// natural order → gap 4 → gap 2 → gap 1 → natural order (forward) and
+/// natural → 1 → 2 → 4 → natural (inverse), two `vpermt2q` per step.
+pub(crate) struct SmallGapIndices {
+    fwd: [(__m512i, __m512i); 4],
+    inv: [(__m512i, __m512i); 4],
+}
 
 impl SmallGapIndices {
     #[inline]
     #[target_feature(enable = "avx512f")]
     pub(crate) fn new() -> Self {
-        Self(std::array::from_fn(|k| {
-            let (ix, iy, ilo, ihi) = gather_indices(1 << k);
-            // SAFETY: plain loads of local arrays of 8 i64.
-            unsafe {
-                (
-                    load(ix.as_ptr().cast()),
-                    load(iy.as_ptr().cast()),
-                    load(ilo.as_ptr().cast()),
-                    load(ihi.as_ptr().cast()),
-                )
-            }
-        }))
+        let chain = |layouts: [Option<usize>; 5]| -> [(__m512i, __m512i); 4] {
+            std::array::from_fn(|k| {
+                let (a, b) = transition(layouts[k], layouts[k + 1]);
+                // SAFETY: plain loads of local arrays of 8 i64.
+                unsafe { (load(a.as_ptr().cast()), load(b.as_ptr().cast())) }
+            })
+        };
+        Self {
+            fwd: chain([None, Some(4), Some(2), Some(1), None]),
+            inv: chain([None, Some(1), Some(2), Some(4), None]),
+        }
     }
+}
+
+/// Moves a pair of vectors to the next layout.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn relayout(a: __m512i, b: __m512i, idx: (__m512i, __m512i)) -> (__m512i, __m512i) {
+    (
+        _mm512_permutex2var_epi64(a, idx.0, b),
+        _mm512_permutex2var_epi64(a, idx.1, b),
+    )
 }
 
 /// Stamps out the butterflies and the forward/inverse kernels for one lane
 /// multiplier under its target features.
 macro_rules! ntt_kernels {
-    ($module:ident, $feat:literal, $mul:ident) => {
+    ($module:ident, $feat:literal, $mul:ident, $k:literal) => {
         /// Forward and inverse kernels for this lane multiplier.
         pub mod $module {
             use super::*;
 
-            /// Forward butterfly on vectors: inputs in `[0, 4q)`, outputs in `[0, 4q)`.
+            /// The lane product returns values in `[0, K·q)`; butterflies keep the
+            /// forward transform in `[0, 2K·q)` and the inverse in `[0, K·q)`.
+            const K: u64 = $k;
+
+            /// Reduces `x ∈ [0, m·q)`, `m` a power of two, to `[0, q)`.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            fn reduce_from(mut x: __m512i, q: u64, mut m: u64) -> __m512i {
+                while m > 1 {
+                    m /= 2;
+                    x = csub(x, _mm512_set1_epi64((m * q) as i64));
+                }
+                x
+            }
+
+            /// Forward butterfly on vectors (`kq` = K·q): inputs and outputs in `[0, 2K·q)`.
             #[inline]
             #[target_feature(enable = $feat)]
             fn fwd_bfly(
@@ -238,17 +313,17 @@ macro_rules! ntt_kernels {
                 w: __m512i,
                 ws: __m512i,
                 q: __m512i,
-                two_q: __m512i,
+                kq: __m512i,
             ) -> (__m512i, __m512i) {
-                let u = csub(x, two_q);
+                let u = csub(x, kq);
                 let v = $mul(y, w, ws, q);
                 (
                     _mm512_add_epi64(u, v),
-                    _mm512_sub_epi64(_mm512_add_epi64(u, two_q), v),
+                    _mm512_sub_epi64(_mm512_add_epi64(u, kq), v),
                 )
             }
 
-            /// Inverse butterfly: inputs in `[0, 2q)`, outputs in `[0, 2q)`.
+            /// Inverse butterfly: inputs and outputs in `[0, K·q)`.
             #[inline]
             #[target_feature(enable = $feat)]
             fn inv_bfly(
@@ -257,14 +332,14 @@ macro_rules! ntt_kernels {
                 w: __m512i,
                 ws: __m512i,
                 q: __m512i,
-                two_q: __m512i,
+                kq: __m512i,
             ) -> (__m512i, __m512i) {
-                let s = csub(_mm512_add_epi64(x, y), two_q);
-                let d = _mm512_sub_epi64(_mm512_add_epi64(x, two_q), y);
+                let s = csub(_mm512_add_epi64(x, y), kq);
+                let d = _mm512_sub_epi64(_mm512_add_epi64(x, kq), y);
                 (s, $mul(d, w, ws, q))
             }
 
-            /// The last inverse butterfly with `N^{-1}` folded in: inputs in `[0, 2q)`,
+            /// The last inverse butterfly with `N^{-1}` folded in: inputs in `[0, K·q)`,
             /// outputs `(x + y)·N^{-1}` and `(x − y)·w·N^{-1}` in `[0, q)`.
             #[inline]
             #[target_feature(enable = $feat)]
@@ -277,13 +352,14 @@ macro_rules! ntt_kernels {
                 w_n_inv: __m512i,
                 w_n_inv_s: __m512i,
                 q: __m512i,
-                two_q: __m512i,
+                q64: u64,
+                kq: __m512i,
             ) -> (__m512i, __m512i) {
                 let s = _mm512_add_epi64(x, y);
-                let d = _mm512_sub_epi64(_mm512_add_epi64(x, two_q), y);
+                let d = _mm512_sub_epi64(_mm512_add_epi64(x, kq), y);
                 (
-                    csub($mul(s, n_inv, n_inv_s, q), q),
-                    csub($mul(d, w_n_inv, w_n_inv_s, q), q),
+                    reduce_from($mul(s, n_inv, n_inv_s, q), q64, K),
+                    reduce_from($mul(d, w_n_inv, w_n_inv_s, q), q64, K),
                 )
             }
 
@@ -297,45 +373,36 @@ macro_rules! ntt_kernels {
                 __m512i,
             ) -> (__m512i, __m512i);
 
-            /// One small-gap stage on 16 coefficients held in two registers: gather the
-            /// `x` and `y` lanes, butterfly with the per-butterfly twiddles of chunk `g`,
-            /// scatter back.
+            /// One small-gap stage on 16 coefficients already in its butterfly layout,
+            /// with the per-butterfly twiddles of chunk `g`.
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
             fn small_gap_step(
-                lo: __m512i,
-                hi: __m512i,
-                idx: &(__m512i, __m512i, __m512i, __m512i),
+                x: __m512i,
+                y: __m512i,
                 tw: &(Vec<u64>, Vec<u64>),
                 g: usize,
                 q: __m512i,
-                two_q: __m512i,
+                kq: __m512i,
                 bfly: Bfly,
             ) -> (__m512i, __m512i) {
-                let (ix, iy, ilo, ihi) = *idx;
-                let x = _mm512_permutex2var_epi64(lo, ix, hi);
-                let y = _mm512_permutex2var_epi64(lo, iy, hi);
                 // SAFETY: the twiddle tables have N/2 entries, 8 per 16-coefficient
                 // chunk, so `8g + 8 ≤ N/2` for every chunk index `g`; `bfly` needs only
                 // the features this function is compiled with.
-                let (x, y) = unsafe {
+                unsafe {
                     bfly(
                         x,
                         y,
                         load(tw.0.as_ptr().add(8 * g)),
                         load(tw.1.as_ptr().add(8 * g)),
                         q,
-                        two_q,
+                        kq,
                     )
-                };
-                (
-                    _mm512_permutex2var_epi64(x, ilo, y),
-                    _mm512_permutex2var_epi64(x, ihi, y),
-                )
+                }
             }
 
-            /// Forward NTT, output in `[0, q)`; input in `[0, 4q)`.
+            /// Forward NTT, output in `[0, q)`; input in `[0, 4q)` (or `[0, 2K·q)`).
             ///
             /// Stages are fused two at a time (radix 4) while the gap allows whole
             /// vectors, and the last three stages plus the final reduction run in one
@@ -349,7 +416,7 @@ macro_rules! ntt_kernels {
                 let n = t.n;
                 let q64 = t.modulus.value();
                 let q = _mm512_set1_epi64(q64 as i64);
-                let two_q = _mm512_set1_epi64(2 * q64 as i64);
+                let kq = _mm512_set1_epi64((K * q64) as i64);
                 let bc = |table: &[u64], i: usize| _mm512_set1_epi64(table[i] as i64);
                 let (w, ws) = (&t.psi_rev, &vt.psi_rev_shoup);
                 let mut gap = n;
@@ -372,10 +439,10 @@ macro_rules! ntt_kernels {
                                     p.add(j + half),
                                     p.add(j + half + quarter),
                                 );
-                                let (x0, x2) = fwd_bfly(load(p0), load(p2), w1, w1s, q, two_q);
-                                let (x1, x3) = fwd_bfly(load(p1), load(p3), w1, w1s, q, two_q);
-                                let (x0, x1) = fwd_bfly(x0, x1, wa, was, q, two_q);
-                                let (x2, x3) = fwd_bfly(x2, x3, wb, wbs, q, two_q);
+                                let (x0, x2) = fwd_bfly(load(p0), load(p2), w1, w1s, q, kq);
+                                let (x1, x3) = fwd_bfly(load(p1), load(p3), w1, w1s, q, kq);
+                                let (x0, x1) = fwd_bfly(x0, x1, wa, was, q, kq);
+                                let (x2, x3) = fwd_bfly(x2, x3, wb, wbs, q, kq);
                                 store(p0, x0);
                                 store(p1, x1);
                                 store(p2, x2);
@@ -393,7 +460,7 @@ macro_rules! ntt_kernels {
                         let p = a[i * 16..].as_mut_ptr();
                         // SAFETY: block i spans a[16i .. 16i + 16].
                         unsafe {
-                            let (x, y) = fwd_bfly(load(p), load(p.add(8)), w1, w1s, q, two_q);
+                            let (x, y) = fwd_bfly(load(p), load(p.add(8)), w1, w1s, q, kq);
                             store(p, x);
                             store(p.add(8), y);
                         }
@@ -405,26 +472,19 @@ macro_rules! ntt_kernels {
                     let p = chunk.as_mut_ptr();
                     // SAFETY: `chunk` has 16 elements.
                     unsafe {
-                        let (mut lo, mut hi) = (load(p), load(p.add(8)));
-                        for k in (0..3).rev() {
-                            (lo, hi) = small_gap_step(
-                                lo,
-                                hi,
-                                &idx.0[k],
-                                &vt.fwd_small[k],
-                                g,
-                                q,
-                                two_q,
-                                fwd_bfly,
-                            );
+                        let (mut x, mut y) = relayout(load(p), load(p.add(8)), idx.fwd[0]);
+                        for (step, k) in [2, 1, 0].into_iter().enumerate() {
+                            (x, y) = small_gap_step(x, y, &vt.fwd_small[k], g, q, kq, fwd_bfly);
+                            (x, y) = relayout(x, y, idx.fwd[step + 1]);
                         }
-                        store(p, csub(csub(lo, two_q), q));
-                        store(p.add(8), csub(csub(hi, two_q), q));
+                        let (lo, hi) = (x, y);
+                        store(p, reduce_from(lo, q64, 2 * K));
+                        store(p.add(8), reduce_from(hi, q64, 2 * K));
                     }
                 }
             }
 
-            /// Inverse NTT including `N^{-1}`, output in `[0, q)`; input in `[0, 2q)`.
+            /// Inverse NTT including `N^{-1}`, output in `[0, q)`; input in `[0, 2q)` (or `[0, K·q)`).
             ///
             /// # Safety
             /// As [`forward`].
@@ -433,7 +493,7 @@ macro_rules! ntt_kernels {
                 let n = t.n;
                 let q64 = t.modulus.value();
                 let q = _mm512_set1_epi64(q64 as i64);
-                let two_q = _mm512_set1_epi64(2 * q64 as i64);
+                let kq = _mm512_set1_epi64((K * q64) as i64);
                 let bc = |table: &[u64], i: usize| _mm512_set1_epi64(table[i] as i64);
                 let (w, ws) = (&t.psi_inv_rev, &vt.psi_inv_rev_shoup);
                 // Gaps 1, 2, 4, 16 coefficients at a time.
@@ -442,21 +502,13 @@ macro_rules! ntt_kernels {
                     let p = chunk.as_mut_ptr();
                     // SAFETY: `chunk` has 16 elements.
                     unsafe {
-                        let (mut lo, mut hi) = (load(p), load(p.add(8)));
+                        let (mut x, mut y) = relayout(load(p), load(p.add(8)), idx.inv[0]);
                         for k in 0..3 {
-                            (lo, hi) = small_gap_step(
-                                lo,
-                                hi,
-                                &idx.0[k],
-                                &vt.inv_small[k],
-                                g,
-                                q,
-                                two_q,
-                                inv_bfly,
-                            );
+                            (x, y) = small_gap_step(x, y, &vt.inv_small[k], g, q, kq, inv_bfly);
+                            (x, y) = relayout(x, y, idx.inv[k + 1]);
                         }
-                        store(p, lo);
-                        store(p.add(8), hi);
+                        store(p, x);
+                        store(p.add(8), y);
                     }
                 }
                 // Then gap 8, 16, …: m blocks of 2·gap at each stage, m = N/(2·gap).
@@ -470,7 +522,7 @@ macro_rules! ntt_kernels {
                         let p = a[i * 16..].as_mut_ptr();
                         // SAFETY: block i spans a[16i .. 16i + 16].
                         unsafe {
-                            let (x, y) = inv_bfly(load(p), load(p.add(8)), w1, w1s, q, two_q);
+                            let (x, y) = inv_bfly(load(p), load(p.add(8)), w1, w1s, q, kq);
                             store(p, x);
                             store(p.add(8), y);
                         }
@@ -506,17 +558,17 @@ macro_rules! ntt_kernels {
                                     p.add(j + 2 * gap),
                                     p.add(j + 3 * gap),
                                 );
-                                let (x0, x1) = inv_bfly(load(p0), load(p1), wa, was, q, two_q);
-                                let (x2, x3) = inv_bfly(load(p2), load(p3), wb, wbs, q, two_q);
+                                let (x0, x1) = inv_bfly(load(p0), load(p1), wa, was, q, kq);
+                                let (x2, x3) = inv_bfly(load(p2), load(p3), wb, wbs, q, kq);
                                 let ((x0, x2), (x1, x3)) = if last {
                                     (
-                                        last_bfly(x0, x2, ni, nis, lw, lws, q, two_q),
-                                        last_bfly(x1, x3, ni, nis, lw, lws, q, two_q),
+                                        last_bfly(x0, x2, ni, nis, lw, lws, q, q64, kq),
+                                        last_bfly(x1, x3, ni, nis, lw, lws, q, q64, kq),
                                     )
                                 } else {
                                     (
-                                        inv_bfly(x0, x2, w2, w2s, q, two_q),
-                                        inv_bfly(x1, x3, w2, w2s, q, two_q),
+                                        inv_bfly(x0, x2, w2, w2s, q, kq),
+                                        inv_bfly(x1, x3, w2, w2s, q, kq),
                                     )
                                 };
                                 store(p0, x0);
@@ -533,5 +585,5 @@ macro_rules! ntt_kernels {
     };
 }
 
-ntt_kernels!(ifma, "avx512f,avx512ifma", mul_shoup52_lazy);
-ntt_kernels!(dq, "avx512f,avx512dq", mul_shoup64_lazy);
+ntt_kernels!(ifma, "avx512f,avx512ifma", mul_shoup52_lazy, 2);
+ntt_kernels!(dq, "avx512f,avx512dq,avx512bw", mul_shoup64_lazy, 4);

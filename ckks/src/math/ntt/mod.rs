@@ -22,7 +22,7 @@ pub enum Backend {
     Scalar,
     /// AVX-512 IFMA (52-bit multiply-add), primes below `2^50`.
     Ifma,
-    /// AVX-512F/DQ with 64-bit lanes, primes up to 61 bits.
+    /// AVX-512F/DQ/BW with 64-bit lanes, primes up to 61 bits.
     Avx512,
 }
 
@@ -46,7 +46,9 @@ impl Backend {
             }
             #[cfg(target_arch = "x86_64")]
             Backend::Avx512 => {
-                is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq")
+                is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx512dq")
+                    && is_x86_feature_detected!("avx512bw")
             }
             #[cfg(not(target_arch = "x86_64"))]
             Backend::Ifma | Backend::Avx512 => false,
@@ -181,7 +183,7 @@ impl NttPlan {
             Backend::Ifma => unsafe { avx512::ifma::forward(a, &self.tables, self.vec_tables()) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Avx512` is stored only after `cpu_supports` detected
-            // AVX-512F and DQ, with its 64-bit tables.
+            // AVX-512F, DQ and BW, with its 64-bit tables.
             Backend::Avx512 => unsafe { avx512::dq::forward(a, &self.tables, self.vec_tables()) },
             #[cfg(not(target_arch = "x86_64"))]
             Backend::Ifma | Backend::Avx512 => {
