@@ -1,17 +1,18 @@
 //! Every element-wise kernel backend the CPU supports is bit-exact with the
 //! scalar reference, on primes of 12 to 61 bits, lengths with and without
-//! a vector tail, and inputs at the top of the range. A backend the CPU
-//! supports that this test did not run is a failure, not a skip.
+//! a vector tail, inputs at the top of the range, and dot products long
+//! enough to cross the lazy blocks. A backend the CPU supports that this
+//! test did not run is a failure, not a skip.
 
-use ckks::math::kernels::{backend_for, mul_add_assign_with, mul_assign_with, mul_to_with};
+use ckks::math::kernels::{backend_for, Kernels};
 use ckks::math::modulus::Modulus;
 use ckks::math::ntt::Backend;
 use ckks::math::primes::ntt_primes_below;
 use ckks::testing::test_rng;
 use rand::Rng;
 
-/// Checks `backend` against scalar; returns the number of (prime, length)
-/// cases it ran.
+/// Checks every kernel of `backend` against scalar; returns the number of
+/// (prime, length) cases it ran.
 fn check(backend: Backend) -> usize {
     let mut rng = test_rng();
     let mut ran = 0;
@@ -20,7 +21,11 @@ fn check(backend: Backend) -> usize {
             continue;
         };
         let m = Modulus::new(q);
-        for len in [1usize, 7, 8, 1003, 1 << 10, 1 << 13, 1 << 16] {
+        let scalar = Kernels::with(Backend::Scalar, &m).expect("scalar always runs");
+        let Some(k) = Kernels::with(backend, &m) else {
+            continue;
+        };
+        for len in [1usize, 3, 7, 8, 1003, 1 << 10, 1 << 13, 1 << 16] {
             let mut draw = |len: usize| -> Vec<u64> {
                 let mut v: Vec<u64> = (0..len).map(|_| rng.gen_range(0..q)).collect();
                 v[0] = q - 1;
@@ -31,71 +36,103 @@ fn check(backend: Backend) -> usize {
                 v
             };
             let (a, b, o) = (draw(len), draw(len), draw(len));
-            let mut want = a.clone();
-            assert!(mul_assign_with(Backend::Scalar, &m, &mut want, &b));
-            let mut got = a.clone();
-            if !mul_assign_with(backend, &m, &mut got, &b) {
-                continue;
+            let w = if len > 1 { b[1] } else { q - 1 };
+            let case = |op: &str| format!("{backend:?} {op}, {bits}-bit q = {q}, length {len}");
+            let same = |f: &dyn Fn(&Kernels, &mut Vec<u64>), op: &str| {
+                let (mut want, mut got) = (o.clone(), o.clone());
+                f(&scalar, &mut want);
+                f(&k, &mut got);
+                assert_eq!(got, want, "{}", case(op));
+            };
+            same(&|k, x| k.add_assign(x, &a), "add");
+            same(&|k, x| k.sub_assign(x, &a), "sub");
+            same(
+                &|k, x| {
+                    let y = x.clone();
+                    k.sub_assign(x, &y);
+                },
+                "sub self",
+            );
+            same(&|k, x| k.neg_assign(x), "neg");
+            same(&|k, x| k.mul_assign(x, &a), "mul");
+            same(&|k, x| k.mul_to(x, &a, &b), "mul-to");
+            same(&|k, x| k.mul_add_assign(x, &a, &b), "mul-add");
+            same(&|k, x| k.mul_scalar_assign(x, w), "mul by constant");
+            same(&|k, x| k.mul_scalar_assign(x, q - 1), "mul by q - 1");
+            same(
+                &|k, x| k.sub_mul_scalar_assign(x, &a, w),
+                "sub, mul by constant",
+            );
+            // Dot products from 0 terms to more than the lazy block of the
+            // largest primes (2 for IFMA at 50 bits, 4 at 61 bits).
+            for terms in [0usize, 1, 2, 3, 5, 9] {
+                let xs: Vec<Vec<u64>> = (0..terms).map(|_| draw(len)).collect();
+                let ys: Vec<Vec<u64>> = (0..terms).map(|_| draw(len)).collect();
+                let xr: Vec<&[u64]> = xs.iter().map(Vec::as_slice).collect();
+                let yr: Vec<&[u64]> = ys.iter().map(Vec::as_slice).collect();
+                // Constants: q − 1 first (from `draw`), then random ones.
+                let cs: Vec<u64> = draw(terms.max(3))[1..]
+                    .iter()
+                    .take(terms)
+                    .copied()
+                    .collect();
+                let cs: Vec<u64> = std::iter::once(q - 1).chain(cs).take(terms).collect();
+                same(&|k, x| k.dot_to(x, &xr, &yr), &format!("dot of {terms}"));
+                same(
+                    &|k, x| k.dot_scalar_to(x, &xr, &cs),
+                    &format!("dot with {terms} constants"),
+                );
             }
-            assert_eq!(
-                got, want,
-                "{backend:?} mul, {bits}-bit q = {q}, length {len}"
-            );
-            let mut got = o.clone();
-            assert!(mul_to_with(backend, &m, &mut got, &a, &b));
-            assert_eq!(
-                got, want,
-                "{backend:?} mul-to, {bits}-bit q = {q}, length {len}"
-            );
-            let mut want = o.clone();
-            assert!(mul_add_assign_with(Backend::Scalar, &m, &mut want, &a, &b));
-            let mut got = o.clone();
-            assert!(mul_add_assign_with(backend, &m, &mut got, &a, &b));
-            assert_eq!(
-                got, want,
-                "{backend:?} mul-add, {bits}-bit q = {q}, length {len}"
-            );
             ran += 1;
         }
     }
     ran
 }
 
-#[test]
-fn ifma_kernels_are_bit_exact_with_scalar() {
-    let ran = check(Backend::Ifma);
-    if Backend::Ifma.cpu_supports() {
+/// Runs `check` and fails if the CPU supports `backend` but nothing ran.
+fn check_supported(backend: Backend) {
+    let ran = check(backend);
+    if backend.cpu_supports() {
         assert!(
             ran > 0,
-            "the CPU has AVX-512 IFMA but no kernel case ran on it"
+            "the CPU supports {backend:?} but no kernel case ran on it"
         );
-        let forced = std::env::var(ckks::math::ntt::BACKEND_ENV).is_ok_and(|v| v == "scalar");
-        let want = if forced {
-            Backend::Scalar
-        } else {
-            Backend::Ifma
-        };
-        assert_eq!(backend_for(40), want, "dispatch for a 40-bit prime");
-        println!("IFMA kernels: bit-exact on {ran} (prime, length) cases");
+        println!("{backend:?} kernels: bit-exact on {ran} (prime, length) cases");
     } else {
-        println!("IFMA kernels: this CPU lacks AVX-512 IFMA; scalar only");
-    }
-    if !Backend::Avx512.cpu_supports() {
-        assert_eq!(backend_for(60), Backend::Scalar);
+        assert_eq!(ran, 0);
+        println!("{backend:?} kernels: not supported by this CPU, not run");
     }
 }
 
 #[test]
+fn ifma_kernels_are_bit_exact_with_scalar() {
+    check_supported(Backend::Ifma);
+}
+
+#[test]
 fn avx512_kernels_are_bit_exact_with_scalar() {
-    let ran = check(Backend::Avx512);
-    if Backend::Avx512.cpu_supports() {
-        assert!(
-            ran > 0,
-            "the CPU has AVX-512F/DQ but no kernel case ran on it"
-        );
-        println!("AVX-512 kernels: bit-exact on {ran} (prime, length) cases");
-    } else {
-        println!("AVX-512 kernels: this CPU lacks AVX-512F/DQ; scalar only");
+    check_supported(Backend::Avx512);
+}
+
+#[test]
+fn avx2_kernels_are_bit_exact_with_scalar() {
+    check_supported(Backend::Avx2);
+}
+
+#[test]
+fn dispatch_picks_the_best_supported_backend() {
+    let forced = std::env::var(ckks::math::ntt::BACKEND_ENV)
+        .ok()
+        .and_then(|v| Backend::from_name(&v));
+    for bits in [40u32, 50, 60] {
+        let supported = |b: Backend| b.cpu_supports() && (b != Backend::Ifma || bits <= 50);
+        let want = forced
+            .into_iter()
+            .chain([Backend::Ifma, Backend::Avx512, Backend::Avx2])
+            .find(|&b| b == Backend::Scalar || supported(b))
+            .unwrap_or(Backend::Scalar);
+        assert_eq!(backend_for(bits), want, "dispatch for a {bits}-bit prime");
+        println!("{bits}-bit prime: {want:?}");
     }
 }
 
@@ -103,13 +140,36 @@ fn avx512_kernels_are_bit_exact_with_scalar() {
 fn scalar_kernels_match_the_definition() {
     let q = ntt_primes_below(40, 1024, 1, &[])[0];
     let m = Modulus::new(q);
-    let (a, b) = (vec![q - 1, 2, 3], vec![q - 1, q - 1, 5]);
+    let k = Kernels::with(Backend::Scalar, &m).expect("scalar always runs");
+    let (a, b) = (vec![q - 1, 2, 3, 0], vec![q - 1, q - 1, 5, 7]);
+    let big = |u: u64| u128::from(u);
+    let modq = |x: u128| (x % big(q)) as u64;
     let mut x = a.clone();
-    assert!(mul_assign_with(Backend::Scalar, &m, &mut x, &b));
+    k.mul_assign(&mut x, &b);
     let want: Vec<u64> = a
         .iter()
         .zip(&b)
-        .map(|(&u, &v)| ((u128::from(u) * u128::from(v)) % u128::from(q)) as u64)
+        .map(|(&u, &v)| modq(big(u) * big(v)))
         .collect();
-    assert_eq!(x, want);
+    assert_eq!(x, want, "mul");
+    let mut x = a.clone();
+    k.sub_assign(&mut x, &b);
+    let want: Vec<u64> = a
+        .iter()
+        .zip(&b)
+        .map(|(&u, &v)| modq(big(u) + big(q) - big(v)))
+        .collect();
+    assert_eq!(x, want, "sub");
+    let mut x = a.clone();
+    k.neg_assign(&mut x);
+    let want: Vec<u64> = a.iter().map(|&u| modq(big(q) - big(u))).collect();
+    assert_eq!(x, want, "neg");
+    let mut x = vec![0u64; 4];
+    k.dot_scalar_to(&mut x, &[&a, &b], &[3, q - 2]);
+    let want: Vec<u64> = a
+        .iter()
+        .zip(&b)
+        .map(|(&u, &v)| modq(big(u) * 3 + big(v) * big(q - 2)))
+        .collect();
+    assert_eq!(x, want, "dot with constants");
 }

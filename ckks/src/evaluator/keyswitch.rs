@@ -24,17 +24,10 @@
 use rayon::prelude::*;
 
 use crate::keys::SwitchingKey;
-use crate::math::kernels;
-use crate::math::ntt::Backend;
+use crate::math::kernels::Kernels;
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::{Basis, RnsContext};
 use crate::params::Params;
-
-/// Reduces a lazy sum of products once `max_terms` of them have been added:
-/// each product is below `q²`, and Barrett accepts values below `q·2^64`.
-fn max_lazy_terms(q: u64) -> usize {
-    ((u64::MAX / q) - 1) as usize
-}
 
 /// `(k0, k1)` over `Q_ℓ` with `k0 + k1·s ≈ c·s'`. `c` is given in both forms
 /// (the callers already hold both).
@@ -69,7 +62,6 @@ pub(crate) fn key_switch(
         .for_each(|(t, (o0, o1))| {
             let m = rns.modulus(ext, t);
             let key_limb = rns.global_index(ext, t);
-            let reduce_every = max_lazy_terms(m.value());
             // Step 1b: every digit on limb t, NTT form (a digit whose own
             // primes include t is c itself on that limb).
             let converted: Vec<Option<Vec<u64>>> = tables
@@ -97,33 +89,13 @@ pub(crate) fn key_switch(
             let range = key_limb * n..(key_limb + 1) * n;
             let kb: Vec<&[u64]> = key.b.iter().map(|p| &p.data()[range.clone()]).collect();
             let ka: Vec<&[u64]> = key.a.iter().map(|p| &p.data()[range.clone()]).collect();
-            // Step 2: inner product with the key, accumulated in registers
-            // (128-bit lazy sums, reduced once per coefficient).
-            if kernels::backend_for(m.bits()) != Backend::Scalar || digits.len() == 1 {
-                // Vector kernels: one reduced product per digit, eight
-                // coefficients at a time.
-                kernels::mul_to(m, o0, digits[0], kb[0]);
-                kernels::mul_to(m, o1, digits[0], ka[0]);
-                for ((d, b), a) in digits.iter().zip(&kb).zip(&ka).skip(1) {
-                    kernels::mul_add_assign(m, o0, d, b);
-                    kernels::mul_add_assign(m, o1, d, a);
-                }
-                return;
-            }
-            for k in 0..n {
-                let (mut s0, mut s1) = (0u128, 0u128);
-                for (j, ((d, b), a)) in digits.iter().zip(&kb).zip(&ka).enumerate() {
-                    let x = u128::from(d[k]);
-                    s0 += x * u128::from(b[k]);
-                    s1 += x * u128::from(a[k]);
-                    if (j + 1) % reduce_every == 0 {
-                        s0 = u128::from(m.reduce_u128(s0));
-                        s1 = u128::from(m.reduce_u128(s1));
-                    }
-                }
-                o0[k] = m.reduce_u128(s0);
-                o1[k] = m.reduce_u128(s1);
-            }
+            // Step 2: inner product with the key, products summed lazily in
+            // two words per lane and reduced once per block of digits.
+            let k = Kernels::best(m);
+            // The key holds a digit for every prime group of the top level;
+            // below it only the first `digits.len()` are used.
+            k.dot_to(o0, &digits, &kb[..digits.len()]);
+            k.dot_to(o1, &digits, &ka[..digits.len()]);
         });
     (mod_down(rns, acc0), mod_down(rns, acc1))
 }
@@ -156,10 +128,8 @@ pub(crate) fn mod_down(rns: &RnsContext, x: RnsPoly<Eval>) -> RnsPoly<Eval> {
             let mut buf = vec![0u64; n];
             conv.convert_centered_to(&prep, i, &mut buf);
             rns.plan(out_basis, i).forward(&mut buf);
-            let (w, ws) = rns.p_inv_mod_q(i);
-            for (o, &b) in limb.iter_mut().zip(&buf) {
-                *o = m.mul_shoup(m.sub(*o, b), w, ws);
-            }
+            let (w, _) = rns.p_inv_mod_q(i);
+            Kernels::best(m).sub_mul_scalar_assign(limb, &buf, w);
         });
     out
 }

@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use super::Evaluator;
 use crate::ciphertext::Ciphertext;
 use crate::error::{Error, Result};
+use crate::math::kernels::Kernels;
 use crate::math::poly::{Eval, RnsPoly};
 use crate::math::rns::{Basis, RnsContext};
 
@@ -33,10 +34,8 @@ fn rescale_poly(rns: &RnsContext, p: &RnsPoly<Eval>) -> RnsPoly<Eval> {
             let h = m.reduce(half);
             let mut r: Vec<u64> = last.iter().map(|&x| m.sub(m.reduce(x), h)).collect();
             rns.plan(basis, i).forward(&mut r);
-            let (w, ws) = rns.rescale_inv(level, i);
-            for (o, &ri) in limb.iter_mut().zip(&r) {
-                *o = m.mul_shoup(m.sub(*o, ri), w, ws);
-            }
+            let (w, _) = rns.rescale_inv(level, i);
+            Kernels::best(m).sub_mul_scalar_assign(limb, &r, w);
         });
     out
 }

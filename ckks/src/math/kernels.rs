@@ -1,21 +1,43 @@
 //! Element-wise modular kernels over one limb, dispatched per prime like
 //! the NTT (see [`crate::math::ntt::Backend`]).
 //!
-//! - [`mul_assign`]: `a[i] ← a[i]·b[i] mod q`, both operands variable.
-//! - [`mul_add_assign`]: `o[i] ← o[i] + a[i]·b[i] mod q`.
+//! A [`Kernels`] handle pairs a prime with a backend; its operations are:
 //!
-//! The scalar path is the reference (128-bit Barrett, [`Modulus::mul`]).
-//! With AVX-512 IFMA and a prime below `2^50`, eight lanes at a time use
-//! the 52-bit multiply-add: the 100-bit product `p = a·b` comes out as a
-//! low 52-bit word `lo` and a high word `hi`; Barrett's quotient estimate
-//! is taken from `z = ⌊p / 2^(b−1)⌋` (`b` = the prime's bit length, so
-//! `z < 2^51`) times `m = ⌊2^(51+b) / q⌋ < 2^52`, whose high 52-bit word is
-//! `q̂ = ⌊z·m / 2^52⌋`. Three truncations each cost less than one, so
-//! `q̂ ≥ ⌊p/q⌋ − 2` and `r = p − q̂·q < 3q < 2^52` is exact in the low
-//! 52-bit word; two conditional subtractions finish. Inputs must be below
-//! `q`, outputs are in `[0, q)` and equal the scalar ones bit for bit.
+//! - [`Kernels::add_assign`], [`Kernels::sub_assign`], [`Kernels::neg_assign`];
+//! - [`Kernels::mul_assign`], [`Kernels::mul_to`], [`Kernels::mul_add_assign`]:
+//!   both operands variable (Barrett);
+//! - [`Kernels::mul_scalar_assign`] and [`Kernels::sub_mul_scalar_assign`]:
+//!   one fixed operand (Shoup), the step of rescale and ModDown;
+//! - [`Kernels::dot_to`] and [`Kernels::dot_scalar_to`]: sums of products
+//!   accumulated lazily in two words per lane and reduced once per block of
+//!   terms, the inner product with the key-switching digits and the second
+//!   step of a basis conversion.
 //!
-//! `CKKS_NTT_BACKEND=scalar` forces the scalar path here too.
+//! Every input must be below `q` (callers reduce first: a basis conversion
+//! from a larger prime does) and every output is in `[0, q)`, so each
+//! backend agrees with the scalar reference bit for bit.
+//!
+//! **Barrett on 52-bit lanes (IFMA, primes below `2^50`).** `madd52lo/hi`
+//! give a product `p < 2^104` as a low 52-bit word `lo` and a high word
+//! `hi`. With `b` the prime's bit length, `z = ⌊p / 2^(b−1)⌋` and
+//! `m = ⌊2^(51+b) / q⌋ < 2^52`, the estimate `q̂ = ⌊z·m / 2^52⌋` loses less
+//! than one at each of three truncations while `z < 2^52`, so
+//! `q̂ ≥ ⌊p/q⌋ − 2` and `r = p − q̂·q < 3q` is exact in the low 52-bit word;
+//! two conditional subtractions finish. The bound `z < 2^52` means
+//! `p < 2^(b+51)`: a sum of `2^(51−b)` products of residues qualifies, which
+//! sets how many terms [`Kernels::dot_to`] accumulates (`madd52lo/hi` add
+//! into their accumulators for free) before reducing.
+//!
+//! **Barrett on 64-bit lanes (AVX-512F/DQ, AVX2; primes up to 61 bits).**
+//! The same with `z = ⌊p / 2^(b−1)⌋ < 2^64`, `m = ⌊2^(63+b)/q⌋ < 2^64`,
+//! valid for `p < 2^(b+63)`: `2^(63−b)` products per block. The 128-bit
+//! accumulator carries from its low word into its high word. AVX2 has no
+//! 64-bit multiply or unsigned 64-bit minimum: products are assembled from
+//! 32×32-bit multiplies and conditional subtractions test the sign bit,
+//! exact for values below `2^63` (every intermediate here is below `4q`).
+//!
+//! `CKKS_NTT_BACKEND` forces a backend here too (`scalar` everywhere; a
+//! vector one where the CPU and the prime allow it).
 
 use std::sync::OnceLock;
 
@@ -24,303 +46,562 @@ use crate::math::ntt::{Backend, BACKEND_ENV};
 
 /// Largest prime size of the IFMA kernels.
 pub const IFMA_MAX_BITS: u32 = 50;
-/// Largest prime size of the 64-bit-lane AVX-512 kernels.
-pub const AVX512_MAX_BITS: u32 = 61;
+/// Largest prime size of the 64-bit-lane kernels (AVX-512 and AVX2).
+pub const LANES64_MAX_BITS: u32 = 61;
 
 /// The backend the kernels use for a prime of `bits` bits: IFMA for primes
-/// below `2^50`, AVX-512 with 64-bit lanes up to 61 bits, when the CPU has
-/// them and the environment does not force the scalar path.
+/// below `2^50`, AVX-512 with 64-bit lanes up to 61 bits, else AVX2, when
+/// the CPU has them; a backend named by `CKKS_NTT_BACKEND` takes precedence
+/// where the CPU and the prime support it.
 #[must_use]
 pub fn backend_for(bits: u32) -> Backend {
-    static FORCED_SCALAR: OnceLock<bool> = OnceLock::new();
-    let forced = *FORCED_SCALAR.get_or_init(|| {
+    static FORCED: OnceLock<Option<Backend>> = OnceLock::new();
+    let forced = *FORCED.get_or_init(|| {
         std::env::var(BACKEND_ENV)
             .ok()
             .and_then(|s| Backend::from_name(&s))
-            == Some(Backend::Scalar)
     });
-    if forced {
-        return Backend::Scalar;
-    }
-    [Backend::Ifma, Backend::Avx512]
+    forced
         .into_iter()
+        .chain([Backend::Ifma, Backend::Avx512, Backend::Avx2])
         .find(|&b| supports(b, bits))
         .unwrap_or(Backend::Scalar)
 }
 
 /// Whether this CPU runs `backend`'s kernels on a prime of `bits` bits.
-fn supports(backend: Backend, bits: u32) -> bool {
+#[must_use]
+pub fn supports(backend: Backend, bits: u32) -> bool {
     match backend {
         Backend::Scalar => true,
         Backend::Ifma => backend.cpu_supports() && bits <= IFMA_MAX_BITS,
-        Backend::Avx512 => backend.cpu_supports() && bits <= AVX512_MAX_BITS,
+        Backend::Avx512 | Backend::Avx2 => backend.cpu_supports() && bits <= LANES64_MAX_BITS,
     }
 }
 
-/// `a[i] ← a[i]·b[i] mod q` with the best backend for `m`.
-///
-/// # Panics
-/// If the slices differ in length (an internal bug).
-pub fn mul_assign(m: &Modulus, a: &mut [u64], b: &[u64]) {
-    let ran = mul_assign_with(backend_for(m.bits()), m, a, b);
-    debug_assert!(ran);
-}
-
-/// `dst[i] ← a[i]·b[i] mod q` with the best backend for `m` (no copy of
-/// `a` first).
-///
-/// # Panics
-/// If the slices differ in length (an internal bug).
-pub fn mul_to(m: &Modulus, dst: &mut [u64], a: &[u64], b: &[u64]) {
-    let ran = mul_to_with(backend_for(m.bits()), m, dst, a, b);
-    debug_assert!(ran);
-}
-
-/// [`mul_to`] with a chosen backend; `false` (and nothing done) if the CPU
-/// or the prime does not support it.
-///
-/// # Panics
-/// If the slices differ in length.
-pub fn mul_to_with(backend: Backend, m: &Modulus, dst: &mut [u64], a: &[u64], b: &[u64]) -> bool {
-    assert!(
-        dst.len() == a.len() && a.len() == b.len(),
-        "kernel operands differ in length"
-    );
-    if !supports(backend, m.bits()) {
-        return false;
-    }
-    match backend {
-        Backend::Scalar => {
-            for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
-                *d = m.mul(x, y);
-            }
-            true
-        }
-        #[cfg(target_arch = "x86_64")]
-        Backend::Ifma => {
-            // SAFETY: `supports` checked AVX-512F and IFMA at run time.
-            unsafe { ifma::mul_to(m, dst, a, b) };
-            true
-        }
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => {
-            // SAFETY: `supports` checked AVX-512F and DQ at run time.
-            unsafe { lanes64::mul_to(m, dst, a, b) };
-            true
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        _ => false,
-    }
-}
-
-/// `o[i] ← o[i] + a[i]·b[i] mod q` with the best backend for `m`.
-///
-/// # Panics
-/// If the slices differ in length (an internal bug).
-pub fn mul_add_assign(m: &Modulus, o: &mut [u64], a: &[u64], b: &[u64]) {
-    let ran = mul_add_assign_with(backend_for(m.bits()), m, o, a, b);
-    debug_assert!(ran);
-}
-
-/// [`mul_assign`] with a chosen backend; `false` (and nothing done) if the
-/// CPU or the prime does not support it. For tests and benchmarks.
-///
-/// # Panics
-/// If the slices differ in length.
-pub fn mul_assign_with(backend: Backend, m: &Modulus, a: &mut [u64], b: &[u64]) -> bool {
-    assert_eq!(a.len(), b.len(), "kernel operands differ in length");
-    if !supports(backend, m.bits()) {
-        return false;
-    }
-    match backend {
-        Backend::Scalar => {
-            for (x, &y) in a.iter_mut().zip(b) {
-                *x = m.mul(*x, y);
-            }
-            true
-        }
-        #[cfg(target_arch = "x86_64")]
-        Backend::Ifma => {
-            // SAFETY: `supports` checked AVX-512F and IFMA at run time.
-            unsafe { ifma::mul_assign(m, a, b) };
-            true
-        }
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => {
-            // SAFETY: `supports` checked AVX-512F and DQ at run time.
-            unsafe { lanes64::mul_assign(m, a, b) };
-            true
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        _ => false,
-    }
-}
-
-/// [`mul_add_assign`] with a chosen backend; `false` (and nothing done) if
-/// the CPU or the prime does not support it.
-///
-/// # Panics
-/// If the slices differ in length.
-pub fn mul_add_assign_with(
+/// The kernels of one prime on one backend.
+#[derive(Clone, Copy, Debug)]
+pub struct Kernels<'m> {
+    m: &'m Modulus,
     backend: Backend,
-    m: &Modulus,
-    o: &mut [u64],
-    a: &[u64],
-    b: &[u64],
-) -> bool {
-    assert!(
-        o.len() == a.len() && a.len() == b.len(),
-        "kernel operands differ in length"
-    );
-    if !supports(backend, m.bits()) {
-        return false;
+}
+
+/// Runs `$f` from the backend's module: `scalar`, or one of the vector
+/// modules behind the run-time check made when the handle was built.
+macro_rules! dispatch {
+    ($self:ident, $f:ident($($arg:expr),*)) => {
+        match $self.backend {
+            Backend::Scalar => scalar::$f($self.m, $($arg),*),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Kernels::with` built this handle only after `supports`
+            // detected AVX-512F and IFMA and checked the prime's size.
+            Backend::Ifma => unsafe { ifma::$f($self.m, $($arg),*) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above, AVX-512F, DQ and BW and a prime up to 61 bits.
+            Backend::Avx512 => unsafe { lanes512::$f($self.m, $($arg),*) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above, AVX2 and a prime up to 61 bits.
+            Backend::Avx2 => unsafe { lanes256::$f($self.m, $($arg),*) },
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => unreachable!("vector kernels are never selected off x86_64"),
+        }
+    };
+}
+
+impl<'m> Kernels<'m> {
+    /// The best backend for `m` on this CPU ([`backend_for`]).
+    #[must_use]
+    pub fn best(m: &'m Modulus) -> Self {
+        Self {
+            m,
+            backend: backend_for(m.bits()),
+        }
     }
-    match backend {
-        Backend::Scalar => {
-            for ((o, &x), &y) in o.iter_mut().zip(a).zip(b) {
-                *o = m.add(*o, m.mul(x, y));
-            }
-            true
-        }
-        #[cfg(target_arch = "x86_64")]
-        Backend::Ifma => {
-            // SAFETY: `supports` checked AVX-512F and IFMA at run time.
-            unsafe { ifma::mul_add_assign(m, o, a, b) };
-            true
-        }
-        #[cfg(target_arch = "x86_64")]
-        Backend::Avx512 => {
-            // SAFETY: `supports` checked AVX-512F and DQ at run time.
-            unsafe { lanes64::mul_add_assign(m, o, a, b) };
-            true
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        _ => false,
+
+    /// A chosen backend, or `None` if this CPU or this prime does not
+    /// support it. For tests and benchmarks.
+    #[must_use]
+    pub fn with(backend: Backend, m: &'m Modulus) -> Option<Self> {
+        supports(backend, m.bits()).then_some(Self { m, backend })
+    }
+
+    /// The backend in use.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// `a[i] ← a[i] + b[i] mod q`.
+    ///
+    /// # Panics
+    /// If the slices differ in length (an internal bug).
+    pub fn add_assign(&self, a: &mut [u64], b: &[u64]) {
+        assert_eq!(a.len(), b.len(), "kernel operands differ in length");
+        dispatch!(self, add_assign(a, b));
+    }
+
+    /// `a[i] ← a[i] − b[i] mod q`.
+    ///
+    /// # Panics
+    /// If the slices differ in length (an internal bug).
+    pub fn sub_assign(&self, a: &mut [u64], b: &[u64]) {
+        assert_eq!(a.len(), b.len(), "kernel operands differ in length");
+        dispatch!(self, sub_assign(a, b));
+    }
+
+    /// `a[i] ← −a[i] mod q`.
+    pub fn neg_assign(&self, a: &mut [u64]) {
+        dispatch!(self, neg_assign(a));
+    }
+
+    /// `a[i] ← a[i]·b[i] mod q`.
+    ///
+    /// # Panics
+    /// If the slices differ in length (an internal bug).
+    pub fn mul_assign(&self, a: &mut [u64], b: &[u64]) {
+        assert_eq!(a.len(), b.len(), "kernel operands differ in length");
+        dispatch!(self, mul_assign(a, b));
+    }
+
+    /// `dst[i] ← a[i]·b[i] mod q`.
+    ///
+    /// # Panics
+    /// If the slices differ in length (an internal bug).
+    pub fn mul_to(&self, dst: &mut [u64], a: &[u64], b: &[u64]) {
+        assert!(
+            dst.len() == a.len() && a.len() == b.len(),
+            "kernel operands differ in length"
+        );
+        dispatch!(self, mul_to(dst, a, b));
+    }
+
+    /// `o[i] ← o[i] + a[i]·b[i] mod q`.
+    ///
+    /// # Panics
+    /// If the slices differ in length (an internal bug).
+    pub fn mul_add_assign(&self, o: &mut [u64], a: &[u64], b: &[u64]) {
+        assert!(
+            o.len() == a.len() && a.len() == b.len(),
+            "kernel operands differ in length"
+        );
+        dispatch!(self, mul_add_assign(o, a, b));
+    }
+
+    /// `a[i] ← a[i]·w mod q` for a constant `w < q`.
+    pub fn mul_scalar_assign(&self, a: &mut [u64], w: u64) {
+        debug_assert!(w < self.m.value());
+        dispatch!(self, mul_scalar_assign(a, w));
+    }
+
+    /// `a[i] ← (a[i] − b[i])·w mod q` for a constant `w < q`: the last step
+    /// of rescale and ModDown.
+    ///
+    /// # Panics
+    /// If the slices differ in length (an internal bug).
+    pub fn sub_mul_scalar_assign(&self, a: &mut [u64], b: &[u64], w: u64) {
+        assert_eq!(a.len(), b.len(), "kernel operands differ in length");
+        debug_assert!(w < self.m.value());
+        dispatch!(self, sub_mul_scalar_assign(a, b, w));
+    }
+
+    /// `dst[i] ← Σ_j a[j][i]·b[j][i] mod q`, accumulated lazily and reduced
+    /// once per block of terms (module docs). No terms gives zeros.
+    ///
+    /// # Panics
+    /// If the term counts or the lengths differ (an internal bug).
+    pub fn dot_to(&self, dst: &mut [u64], a: &[&[u64]], b: &[&[u64]]) {
+        assert_eq!(a.len(), b.len(), "dot product: term counts differ");
+        assert!(
+            a.iter().chain(b).all(|s| s.len() == dst.len()),
+            "kernel operands differ in length"
+        );
+        dispatch!(self, dot_to(dst, a, b));
+    }
+
+    /// `dst[i] ← Σ_j y[j][i]·c[j] mod q` for constants `c[j] < q`: a basis
+    /// conversion's sum over source primes.
+    ///
+    /// # Panics
+    /// If the term counts or the lengths differ (an internal bug).
+    pub fn dot_scalar_to(&self, dst: &mut [u64], y: &[&[u64]], c: &[u64]) {
+        assert_eq!(y.len(), c.len(), "dot product: term counts differ");
+        assert!(
+            y.iter().all(|s| s.len() == dst.len()),
+            "kernel operands differ in length"
+        );
+        dispatch!(self, dot_scalar_to(dst, y, c));
     }
 }
 
-/// The three loops over a limb, around a module's `consts` and `mul_mod`:
-/// eight lanes at a time, the tail with the scalar reference.
+/// The reference: the scalar [`Modulus`] operations, sums in 128 bits.
+mod scalar {
+    use crate::math::modulus::Modulus;
+
+    /// Products summed in a `u128` before one Barrett reduction, which
+    /// accepts sums below `q·2^64`: `2^(64−b)` products below `q^2`.
+    fn terms(m: &Modulus) -> usize {
+        1 << (64 - m.bits()).min(16)
+    }
+
+    pub fn add_assign(m: &Modulus, a: &mut [u64], b: &[u64]) {
+        for (x, &y) in a.iter_mut().zip(b) {
+            *x = m.add(*x, y);
+        }
+    }
+
+    pub fn sub_assign(m: &Modulus, a: &mut [u64], b: &[u64]) {
+        for (x, &y) in a.iter_mut().zip(b) {
+            *x = m.sub(*x, y);
+        }
+    }
+
+    pub fn neg_assign(m: &Modulus, a: &mut [u64]) {
+        for x in a.iter_mut() {
+            *x = m.neg(*x);
+        }
+    }
+
+    pub fn mul_assign(m: &Modulus, a: &mut [u64], b: &[u64]) {
+        for (x, &y) in a.iter_mut().zip(b) {
+            *x = m.mul(*x, y);
+        }
+    }
+
+    pub fn mul_to(m: &Modulus, dst: &mut [u64], a: &[u64], b: &[u64]) {
+        for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
+            *d = m.mul(x, y);
+        }
+    }
+
+    pub fn mul_add_assign(m: &Modulus, o: &mut [u64], a: &[u64], b: &[u64]) {
+        for ((o, &x), &y) in o.iter_mut().zip(a).zip(b) {
+            *o = m.add(*o, m.mul(x, y));
+        }
+    }
+
+    pub fn mul_scalar_assign(m: &Modulus, a: &mut [u64], w: u64) {
+        let ws = m.shoup(w);
+        for x in a.iter_mut() {
+            *x = m.mul_shoup(*x, w, ws);
+        }
+    }
+
+    pub fn sub_mul_scalar_assign(m: &Modulus, a: &mut [u64], b: &[u64], w: u64) {
+        let ws = m.shoup(w);
+        for (x, &y) in a.iter_mut().zip(b) {
+            *x = m.mul_shoup(m.sub(*x, y), w, ws);
+        }
+    }
+
+    /// `Σ_j x_j·y_j mod q` for one coefficient.
+    pub fn dot_one(m: &Modulus, terms_iter: impl Iterator<Item = (u64, u64)>) -> u64 {
+        let per = terms(m);
+        let (mut acc, mut count, mut res) = (0u128, 0, 0u64);
+        for (x, y) in terms_iter {
+            acc += u128::from(x) * u128::from(y);
+            count += 1;
+            if count == per {
+                res = m.add(res, m.reduce_u128(acc));
+                (acc, count) = (0, 0);
+            }
+        }
+        m.add(res, m.reduce_u128(acc))
+    }
+
+    pub fn dot_to(m: &Modulus, dst: &mut [u64], a: &[&[u64]], b: &[&[u64]]) {
+        for (k, d) in dst.iter_mut().enumerate() {
+            *d = dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])));
+        }
+    }
+
+    pub fn dot_scalar_to(m: &Modulus, dst: &mut [u64], y: &[&[u64]], c: &[u64]) {
+        for (k, d) in dst.iter_mut().enumerate() {
+            *d = dot_one(m, y.iter().zip(c).map(|(x, &w)| (x[k], w)));
+        }
+    }
+}
+
+/// The loops of every kernel over a limb, around a vector module's lane
+/// operations (`V`, `LANES`, `ld`, `st`, `splat`, `Consts`, `consts`,
+/// `add_mod`, `sub_mod`, `neg_mod`, `mul_mod`, `shoup_const`, `mul_shoup`,
+/// `Acc`, `acc_zero`, `acc_mac`, `acc_reduce`, `terms`): whole vectors,
+/// then the tail with the scalar reference.
 #[cfg(target_arch = "x86_64")]
-macro_rules! eltwise_loops {
-    ($feat:literal, $cpu:literal, $bound:literal) => {
-        /// `a[i] ← a[i]·b[i] mod q`.
-        ///
+macro_rules! simd_kernels {
+    ($feat:literal) => {
+        /// Splits `len` into a whole number of vectors and a tail.
+        fn split(len: usize) -> usize {
+            len - len % LANES
+        }
+
         /// # Safety
-        #[doc = concat!("The CPU must support ", $cpu, "; `q < ", $bound, "`;")]
-        /// every input below `q`; equal lengths.
+        /// The CPU supports this module's features; the prime fits its kernels.
         #[target_feature(enable = $feat)]
-        pub unsafe fn mul_assign(modulus: &Modulus, a: &mut [u64], b: &[u64]) {
-            let c = consts(modulus);
-            let split = a.len() - a.len() % 8;
-            let (va, ta) = a.split_at_mut(split);
-            let (vb, tb) = b.split_at(split);
-            for (x, y) in va.chunks_exact_mut(8).zip(vb.chunks_exact(8)) {
-                // SAFETY: each chunk holds exactly 8 u64; unaligned loads
-                // and stores.
+        pub unsafe fn add_assign(m: &Modulus, a: &mut [u64], b: &[u64]) {
+            let c = consts(m);
+            let s = split(a.len());
+            for k in (0..s).step_by(LANES) {
+                // SAFETY: k + LANES ≤ s ≤ len of both slices.
                 unsafe {
-                    let r = mul_mod(
-                        _mm512_loadu_si512(x.as_ptr().cast()),
-                        _mm512_loadu_si512(y.as_ptr().cast()),
-                        &c,
-                    );
-                    _mm512_storeu_si512(x.as_mut_ptr().cast(), r);
+                    let r = add_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c);
+                    st(a.as_mut_ptr().add(k), r);
                 }
             }
-            for (x, &y) in ta.iter_mut().zip(tb) {
-                *x = modulus.mul(*x, y);
+            super::scalar::add_assign(m, &mut a[s..], &b[s..]);
+        }
+
+        /// # Safety
+        /// As [`add_assign`].
+        #[target_feature(enable = $feat)]
+        pub unsafe fn sub_assign(m: &Modulus, a: &mut [u64], b: &[u64]) {
+            let c = consts(m);
+            let s = split(a.len());
+            for k in (0..s).step_by(LANES) {
+                // SAFETY: k + LANES ≤ s ≤ len of both slices.
+                unsafe {
+                    let r = sub_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c);
+                    st(a.as_mut_ptr().add(k), r);
+                }
+            }
+            super::scalar::sub_assign(m, &mut a[s..], &b[s..]);
+        }
+
+        /// # Safety
+        /// As [`add_assign`].
+        #[target_feature(enable = $feat)]
+        pub unsafe fn neg_assign(m: &Modulus, a: &mut [u64]) {
+            let c = consts(m);
+            let s = split(a.len());
+            for k in (0..s).step_by(LANES) {
+                // SAFETY: k + LANES ≤ s ≤ a.len().
+                unsafe {
+                    let r = neg_mod(ld(a.as_ptr().add(k)), &c);
+                    st(a.as_mut_ptr().add(k), r);
+                }
+            }
+            super::scalar::neg_assign(m, &mut a[s..]);
+        }
+
+        /// # Safety
+        /// As [`add_assign`].
+        #[target_feature(enable = $feat)]
+        pub unsafe fn mul_assign(m: &Modulus, a: &mut [u64], b: &[u64]) {
+            let c = consts(m);
+            let s = split(a.len());
+            for k in (0..s).step_by(LANES) {
+                // SAFETY: k + LANES ≤ s ≤ len of both slices.
+                unsafe {
+                    let r = mul_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c);
+                    st(a.as_mut_ptr().add(k), r);
+                }
+            }
+            super::scalar::mul_assign(m, &mut a[s..], &b[s..]);
+        }
+
+        /// # Safety
+        /// As [`add_assign`].
+        #[target_feature(enable = $feat)]
+        pub unsafe fn mul_to(m: &Modulus, dst: &mut [u64], a: &[u64], b: &[u64]) {
+            let c = consts(m);
+            let s = split(dst.len());
+            for k in (0..s).step_by(LANES) {
+                // SAFETY: k + LANES ≤ s ≤ len of all three slices.
+                unsafe {
+                    let r = mul_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c);
+                    st(dst.as_mut_ptr().add(k), r);
+                }
+            }
+            super::scalar::mul_to(m, &mut dst[s..], &a[s..], &b[s..]);
+        }
+
+        /// # Safety
+        /// As [`add_assign`].
+        #[target_feature(enable = $feat)]
+        pub unsafe fn mul_add_assign(m: &Modulus, o: &mut [u64], a: &[u64], b: &[u64]) {
+            let c = consts(m);
+            let s = split(o.len());
+            for k in (0..s).step_by(LANES) {
+                // SAFETY: k + LANES ≤ s ≤ len of all three slices.
+                unsafe {
+                    let p = mul_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c);
+                    let r = add_mod(ld(o.as_ptr().add(k)), p, &c);
+                    st(o.as_mut_ptr().add(k), r);
+                }
+            }
+            super::scalar::mul_add_assign(m, &mut o[s..], &a[s..], &b[s..]);
+        }
+
+        /// # Safety
+        /// As [`add_assign`].
+        #[target_feature(enable = $feat)]
+        pub unsafe fn mul_scalar_assign(m: &Modulus, a: &mut [u64], w: u64) {
+            let c = consts(m);
+            let (wv, wsv) = (splat(w), splat(shoup_const(m, w)));
+            let s = split(a.len());
+            for k in (0..s).step_by(LANES) {
+                // SAFETY: k + LANES ≤ s ≤ a.len().
+                unsafe {
+                    let r = mul_shoup(ld(a.as_ptr().add(k)), wv, wsv, &c);
+                    st(a.as_mut_ptr().add(k), r);
+                }
+            }
+            super::scalar::mul_scalar_assign(m, &mut a[s..], w);
+        }
+
+        /// # Safety
+        /// As [`add_assign`].
+        #[target_feature(enable = $feat)]
+        pub unsafe fn sub_mul_scalar_assign(m: &Modulus, a: &mut [u64], b: &[u64], w: u64) {
+            let c = consts(m);
+            let (wv, wsv) = (splat(w), splat(shoup_const(m, w)));
+            let s = split(a.len());
+            for k in (0..s).step_by(LANES) {
+                // SAFETY: k + LANES ≤ s ≤ len of both slices.
+                unsafe {
+                    let d = sub_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c);
+                    st(a.as_mut_ptr().add(k), mul_shoup(d, wv, wsv, &c));
+                }
+            }
+            super::scalar::sub_mul_scalar_assign(m, &mut a[s..], &b[s..], w);
+        }
+
+        /// # Safety
+        /// As [`add_assign`].
+        #[target_feature(enable = $feat)]
+        pub unsafe fn dot_to(m: &Modulus, dst: &mut [u64], a: &[&[u64]], b: &[&[u64]]) {
+            let c = consts(m);
+            let per = terms(m.bits());
+            let s = split(dst.len());
+            for k in (0..s).step_by(LANES) {
+                let mut res = splat(0);
+                for (ca, cb) in a.chunks(per).zip(b.chunks(per)) {
+                    let mut acc = acc_zero();
+                    for (x, y) in ca.iter().zip(cb) {
+                        // SAFETY: every operand has dst.len() ≥ k + LANES elements.
+                        acc = unsafe { acc_mac(acc, ld(x.as_ptr().add(k)), ld(y.as_ptr().add(k))) };
+                    }
+                    res = add_mod(res, acc_reduce(acc, &c), &c);
+                }
+                // SAFETY: k + LANES ≤ s ≤ dst.len().
+                unsafe { st(dst.as_mut_ptr().add(k), res) };
+            }
+            for (k, d) in dst.iter_mut().enumerate().skip(s) {
+                *d = super::scalar::dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])));
             }
         }
 
-        /// `dst[i] ← a[i]·b[i] mod q`.
-        ///
         /// # Safety
-        /// As [`mul_assign`], with `dst` of the same length.
+        /// As [`add_assign`].
         #[target_feature(enable = $feat)]
-        pub unsafe fn mul_to(modulus: &Modulus, dst: &mut [u64], a: &[u64], b: &[u64]) {
-            let c = consts(modulus);
-            let split = dst.len() - dst.len() % 8;
-            let (vd, td) = dst.split_at_mut(split);
-            let (va, ta) = a.split_at(split);
-            let (vb, tb) = b.split_at(split);
-            for ((d, x), y) in vd
-                .chunks_exact_mut(8)
-                .zip(va.chunks_exact(8))
-                .zip(vb.chunks_exact(8))
-            {
-                // SAFETY: each chunk holds exactly 8 u64; unaligned loads
-                // and stores.
-                unsafe {
-                    let r = mul_mod(
-                        _mm512_loadu_si512(x.as_ptr().cast()),
-                        _mm512_loadu_si512(y.as_ptr().cast()),
-                        &c,
-                    );
-                    _mm512_storeu_si512(d.as_mut_ptr().cast(), r);
+        pub unsafe fn dot_scalar_to(m: &Modulus, dst: &mut [u64], y: &[&[u64]], cs: &[u64]) {
+            let c = consts(m);
+            let per = terms(m.bits());
+            let wv: Vec<V> = cs.iter().map(|&w| splat(w)).collect();
+            let s = split(dst.len());
+            for k in (0..s).step_by(LANES) {
+                let mut res = splat(0);
+                for (cy, cw) in y.chunks(per).zip(wv.chunks(per)) {
+                    let mut acc = acc_zero();
+                    for (x, &w) in cy.iter().zip(cw) {
+                        // SAFETY: every operand has dst.len() ≥ k + LANES elements.
+                        acc = unsafe { acc_mac(acc, ld(x.as_ptr().add(k)), w) };
+                    }
+                    res = add_mod(res, acc_reduce(acc, &c), &c);
                 }
+                // SAFETY: k + LANES ≤ s ≤ dst.len().
+                unsafe { st(dst.as_mut_ptr().add(k), res) };
             }
-            for ((d, &x), &y) in td.iter_mut().zip(ta).zip(tb) {
-                *d = modulus.mul(x, y);
-            }
-        }
-
-        /// `o[i] ← o[i] + a[i]·b[i] mod q`.
-        ///
-        /// # Safety
-        /// As [`mul_assign`], and every `o` below `q`.
-        #[target_feature(enable = $feat)]
-        pub unsafe fn mul_add_assign(modulus: &Modulus, o: &mut [u64], a: &[u64], b: &[u64]) {
-            let c = consts(modulus);
-            let split = o.len() - o.len() % 8;
-            let (vo, to) = o.split_at_mut(split);
-            let (va, ta) = a.split_at(split);
-            let (vb, tb) = b.split_at(split);
-            for ((s, x), y) in vo
-                .chunks_exact_mut(8)
-                .zip(va.chunks_exact(8))
-                .zip(vb.chunks_exact(8))
-            {
-                // SAFETY: each chunk holds exactly 8 u64; unaligned loads
-                // and stores.
-                unsafe {
-                    let p = mul_mod(
-                        _mm512_loadu_si512(x.as_ptr().cast()),
-                        _mm512_loadu_si512(y.as_ptr().cast()),
-                        &c,
-                    );
-                    let t = _mm512_add_epi64(_mm512_loadu_si512(s.as_ptr().cast()), p);
-                    _mm512_storeu_si512(
-                        s.as_mut_ptr().cast(),
-                        _mm512_min_epu64(t, _mm512_sub_epi64(t, c.q)),
-                    );
-                }
-            }
-            for ((s, &x), &y) in to.iter_mut().zip(ta).zip(tb) {
-                *s = modulus.add(*s, modulus.mul(x, y));
+            for (k, d) in dst.iter_mut().enumerate().skip(s) {
+                *d = super::scalar::dot_one(m, y.iter().zip(cs).map(|(x, &w)| (x[k], w)));
             }
         }
     };
 }
 
+/// Lane operations shared by the two AVX-512 modules (eight 64-bit lanes).
+#[cfg(target_arch = "x86_64")]
+mod avx512_lanes {
+    use std::arch::x86_64::{
+        __m512i, _mm512_add_epi64, _mm512_loadu_si512, _mm512_min_epu64, _mm512_set1_epi64,
+        _mm512_storeu_si512, _mm512_sub_epi64,
+    };
+
+    pub type V = __m512i;
+    pub const LANES: usize = 8;
+
+    /// # Safety
+    /// `p` is valid for reading 8 `u64`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn ld(p: *const u64) -> V {
+        // SAFETY: guaranteed by the caller; unaligned load.
+        unsafe { _mm512_loadu_si512(p.cast()) }
+    }
+
+    /// # Safety
+    /// `p` is valid for writing 8 `u64`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn st(p: *mut u64, v: V) {
+        // SAFETY: guaranteed by the caller; unaligned store.
+        unsafe { _mm512_storeu_si512(p.cast(), v) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn splat(x: u64) -> V {
+        _mm512_set1_epi64(x as i64)
+    }
+
+    /// `x − m` if `x ≥ m`, else `x`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn csub(x: V, m: V) -> V {
+        _mm512_min_epu64(x, _mm512_sub_epi64(x, m))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn add_q(a: V, b: V, q: V) -> V {
+        csub(_mm512_add_epi64(a, b), q)
+    }
+
+    /// `a − b mod q`: when `a < b` the difference wraps above `2^63` and
+    /// adding `q` brings it back below, so the smaller of the two is right.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn sub_q(a: V, b: V, q: V) -> V {
+        let d = _mm512_sub_epi64(a, b);
+        _mm512_min_epu64(d, _mm512_add_epi64(d, q))
+    }
+
+    /// `−a mod q`: `q − a`, which is `q` (reduced to 0) when `a = 0`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn neg_q(a: V, q: V) -> V {
+        csub(_mm512_sub_epi64(q, a), q)
+    }
+}
+
+/// 52-bit lanes with AVX-512 IFMA, primes below `2^50`.
 #[cfg(target_arch = "x86_64")]
 mod ifma {
     use std::arch::x86_64::{
-        __m512i, _mm512_add_epi64, _mm512_and_si512, _mm512_loadu_si512, _mm512_madd52hi_epu64,
-        _mm512_madd52lo_epu64, _mm512_min_epu64, _mm512_or_si512, _mm512_set1_epi64,
-        _mm512_setzero_si512, _mm512_sllv_epi64, _mm512_srlv_epi64, _mm512_storeu_si512,
-        _mm512_sub_epi64,
+        _mm512_add_epi64, _mm512_and_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64,
+        _mm512_or_si512, _mm512_set1_epi64, _mm512_setzero_si512, _mm512_sllv_epi64,
+        _mm512_srli_epi64, _mm512_srlv_epi64, _mm512_sub_epi64,
     };
 
+    use super::avx512_lanes::{add_q, csub, ld, neg_q, splat, st, sub_q, LANES, V};
     use super::IFMA_MAX_BITS as MAX_BITS;
     use crate::math::modulus::Modulus;
 
     /// Broadcast constants of one prime.
-    struct Consts {
-        q: __m512i,
-        m: __m512i,
-        mask: __m512i,
-        shl: __m512i,
-        shr: __m512i,
+    pub struct Consts {
+        q: V,
+        m: V,
+        mask: V,
+        shl: V,
+        shr: V,
     }
 
     #[target_feature(enable = "avx512f")]
@@ -330,55 +611,131 @@ mod ifma {
         debug_assert!((2..=MAX_BITS).contains(&b));
         let m = ((1u128 << (51 + b)) / u128::from(q)) as u64;
         Consts {
-            q: _mm512_set1_epi64(q as i64),
-            m: _mm512_set1_epi64(m as i64),
+            q: splat(q),
+            m: splat(m),
             mask: _mm512_set1_epi64((1i64 << 52) - 1),
-            shl: _mm512_set1_epi64(i64::from(53 - b)),
-            shr: _mm512_set1_epi64(i64::from(b - 1)),
+            shl: splat(u64::from(53 - b)),
+            shr: splat(u64::from(b - 1)),
         }
     }
 
-    /// `a·b mod q` in `[0, q)` for lanes below `q` (module docs).
+    /// Products per lazy block: `p < 2^(b+51)` (module docs), and the low
+    /// accumulator stays below `2^64`.
+    fn terms(bits: u32) -> usize {
+        1 << (51 - bits).min(11)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn add_mod(a: V, b: V, c: &Consts) -> V {
+        add_q(a, b, c.q)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn sub_mod(a: V, b: V, c: &Consts) -> V {
+        sub_q(a, b, c.q)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn neg_mod(a: V, c: &Consts) -> V {
+        neg_q(a, c.q)
+    }
+
+    /// `p mod q` for `p = hi·2^52 + lo < 2^(b+51)`, `lo < 2^52` (module docs).
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma")]
-    fn mul_mod(a: __m512i, b: __m512i, c: &Consts) -> __m512i {
+    fn barrett(lo: V, hi: V, c: &Consts) -> V {
         let zero = _mm512_setzero_si512();
-        let lo = _mm512_madd52lo_epu64(zero, a, b);
-        let hi = _mm512_madd52hi_epu64(zero, a, b);
         let z = _mm512_or_si512(_mm512_sllv_epi64(hi, c.shl), _mm512_srlv_epi64(lo, c.shr));
         let est = _mm512_madd52hi_epu64(zero, z, c.m);
         let r = _mm512_and_si512(
             _mm512_sub_epi64(lo, _mm512_madd52lo_epu64(zero, est, c.q)),
             c.mask,
         );
-        let r = _mm512_min_epu64(r, _mm512_sub_epi64(r, c.q));
-        _mm512_min_epu64(r, _mm512_sub_epi64(r, c.q))
+        csub(csub(r, c.q), c.q)
     }
 
-    eltwise_loops!("avx512f,avx512ifma", "AVX-512F and AVX-512 IFMA", "2^50");
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn mul_mod(a: V, b: V, c: &Consts) -> V {
+        let zero = _mm512_setzero_si512();
+        let lo = _mm512_madd52lo_epu64(zero, a, b);
+        let hi = _mm512_madd52hi_epu64(zero, a, b);
+        barrett(lo, hi, c)
+    }
+
+    /// Shoup constant on 52 bits: `⌊w·2^52/q⌋`.
+    fn shoup_const(m: &Modulus, w: u64) -> u64 {
+        ((u128::from(w) << 52) / u128::from(m.value())) as u64
+    }
+
+    /// `a·w mod q` with `ws = ⌊w·2^52/q⌋`: `a·w − ⌊a·ws/2^52⌋·q ∈ [0, 2q)`,
+    /// exact in the low 52 bits, then one conditional subtraction.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn mul_shoup(a: V, w: V, ws: V, c: &Consts) -> V {
+        let zero = _mm512_setzero_si512();
+        let est = _mm512_madd52hi_epu64(zero, a, ws);
+        let r = _mm512_and_si512(
+            _mm512_sub_epi64(
+                _mm512_madd52lo_epu64(zero, a, w),
+                _mm512_madd52lo_epu64(zero, est, c.q),
+            ),
+            c.mask,
+        );
+        csub(r, c.q)
+    }
+
+    /// A lazy sum of products: the low and high 52-bit words, added up.
+    type Acc = (V, V);
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn acc_zero() -> Acc {
+        (_mm512_setzero_si512(), _mm512_setzero_si512())
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn acc_mac(acc: Acc, a: V, b: V) -> Acc {
+        (
+            _mm512_madd52lo_epu64(acc.0, a, b),
+            _mm512_madd52hi_epu64(acc.1, a, b),
+        )
+    }
+
+    /// Moves the low word's carries into the high word, then reduces.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn acc_reduce(acc: Acc, c: &Consts) -> V {
+        let hi = _mm512_add_epi64(acc.1, _mm512_srli_epi64::<52>(acc.0));
+        barrett(_mm512_and_si512(acc.0, c.mask), hi, c)
+    }
+
+    simd_kernels!("avx512f,avx512ifma");
 }
 
-/// The same Barrett reduction on 64-bit lanes (AVX-512F/DQ), for primes up
-/// to 61 bits: the product's low word from `vpmullq`, its high word from
-/// four 32×32 products; `z = ⌊p / 2^(b−1)⌋ < 2^62`, `m = ⌊2^(63+b)/q⌋ <
-/// 2^64`, `q̂ = ⌊z·m / 2^64⌋ ≥ ⌊p/q⌋ − 2`, `r = p − q̂·q < 3q < 2^63`.
+/// Eight 64-bit lanes with AVX-512F/DQ/BW, primes up to 61 bits.
 #[cfg(target_arch = "x86_64")]
-mod lanes64 {
+mod lanes512 {
     use std::arch::x86_64::{
-        __m512i, _mm512_add_epi64, _mm512_loadu_si512, _mm512_min_epu64, _mm512_mullo_epi64,
-        _mm512_or_si512, _mm512_set1_epi64, _mm512_sllv_epi64, _mm512_srlv_epi64,
-        _mm512_storeu_si512, _mm512_sub_epi64,
+        _mm512_add_epi64, _mm512_cmplt_epu64_mask, _mm512_mask_add_epi64, _mm512_mullo_epi64,
+        _mm512_or_si512, _mm512_set1_epi64, _mm512_setzero_si512, _mm512_sllv_epi64,
+        _mm512_srlv_epi64, _mm512_sub_epi64,
     };
 
-    use super::AVX512_MAX_BITS as MAX_BITS;
+    use super::avx512_lanes::{add_q, csub, ld, neg_q, splat, st, sub_q, LANES, V};
+    use super::LANES64_MAX_BITS as MAX_BITS;
     use crate::math::modulus::Modulus;
     use crate::math::ntt::avx512::mulhi64;
 
-    struct Consts {
-        q: __m512i,
-        m: __m512i,
-        shl: __m512i,
-        shr: __m512i,
+    pub struct Consts {
+        q: V,
+        m: V,
+        shl: V,
+        shr: V,
     }
 
     #[target_feature(enable = "avx512f")]
@@ -388,24 +745,242 @@ mod lanes64 {
         debug_assert!((2..=MAX_BITS).contains(&b));
         let m = ((1u128 << (63 + b)) / u128::from(q)) as u64;
         Consts {
-            q: _mm512_set1_epi64(q as i64),
-            m: _mm512_set1_epi64(m as i64),
-            shl: _mm512_set1_epi64(i64::from(65 - b)),
-            shr: _mm512_set1_epi64(i64::from(b - 1)),
+            q: splat(q),
+            m: splat(m),
+            shl: splat(u64::from(65 - b)),
+            shr: splat(u64::from(b - 1)),
         }
+    }
+
+    /// Products per lazy block: `p < 2^(b+63)` (module docs).
+    fn terms(bits: u32) -> usize {
+        1 << (63 - bits).min(16)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn add_mod(a: V, b: V, c: &Consts) -> V {
+        add_q(a, b, c.q)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn sub_mod(a: V, b: V, c: &Consts) -> V {
+        sub_q(a, b, c.q)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn neg_mod(a: V, c: &Consts) -> V {
+        neg_q(a, c.q)
+    }
+
+    /// `p mod q` for `p = hi·2^64 + lo < 2^(b+63)` (module docs).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq")]
+    fn barrett(lo: V, hi: V, c: &Consts) -> V {
+        let z = _mm512_or_si512(_mm512_sllv_epi64(hi, c.shl), _mm512_srlv_epi64(lo, c.shr));
+        let est = mulhi64(z, c.m);
+        let r = _mm512_sub_epi64(lo, _mm512_mullo_epi64(est, c.q));
+        csub(csub(r, c.q), c.q)
     }
 
     #[inline]
     #[target_feature(enable = "avx512f,avx512dq")]
-    fn mul_mod(a: __m512i, b: __m512i, c: &Consts) -> __m512i {
-        let lo = _mm512_mullo_epi64(a, b);
-        let hi = mulhi64(a, b);
-        let z = _mm512_or_si512(_mm512_sllv_epi64(hi, c.shl), _mm512_srlv_epi64(lo, c.shr));
-        let est = mulhi64(z, c.m);
-        let r = _mm512_sub_epi64(lo, _mm512_mullo_epi64(est, c.q));
-        let r = _mm512_min_epu64(r, _mm512_sub_epi64(r, c.q));
-        _mm512_min_epu64(r, _mm512_sub_epi64(r, c.q))
+    fn mul_mod(a: V, b: V, c: &Consts) -> V {
+        barrett(_mm512_mullo_epi64(a, b), mulhi64(a, b), c)
     }
 
-    eltwise_loops!("avx512f,avx512dq", "AVX-512F and DQ", "2^61");
+    fn shoup_const(m: &Modulus, w: u64) -> u64 {
+        m.shoup(w)
+    }
+
+    /// `a·w mod q` (Shoup, exact quotient: `[0, 2q)`, then one subtraction).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq")]
+    fn mul_shoup(a: V, w: V, ws: V, c: &Consts) -> V {
+        let est = mulhi64(a, ws);
+        let r = _mm512_sub_epi64(_mm512_mullo_epi64(a, w), _mm512_mullo_epi64(est, c.q));
+        csub(r, c.q)
+    }
+
+    /// A lazy 128-bit sum of products: low and high words.
+    type Acc = (V, V);
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn acc_zero() -> Acc {
+        (_mm512_setzero_si512(), _mm512_setzero_si512())
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq")]
+    fn acc_mac(acc: Acc, a: V, b: V) -> Acc {
+        let lo_p = _mm512_mullo_epi64(a, b);
+        let lo = _mm512_add_epi64(acc.0, lo_p);
+        let hi = _mm512_add_epi64(acc.1, mulhi64(a, b));
+        // The low word carried where the sum came out below an addend.
+        let carry = _mm512_cmplt_epu64_mask(lo, lo_p);
+        (
+            lo,
+            _mm512_mask_add_epi64(hi, carry, hi, _mm512_set1_epi64(1)),
+        )
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq")]
+    fn acc_reduce(acc: Acc, c: &Consts) -> V {
+        barrett(acc.0, acc.1, c)
+    }
+
+    simd_kernels!("avx512f,avx512dq,avx512bw");
+}
+
+/// Four 64-bit lanes with AVX2, primes up to 61 bits.
+#[cfg(target_arch = "x86_64")]
+mod lanes256 {
+    use std::arch::x86_64::{
+        __m256i, _mm256_add_epi64, _mm256_blendv_pd, _mm256_castpd_si256, _mm256_castsi256_pd,
+        _mm256_cmpgt_epi64, _mm256_loadu_si256, _mm256_or_si256, _mm256_set1_epi64x,
+        _mm256_setzero_si256, _mm256_sllv_epi64, _mm256_srlv_epi64, _mm256_storeu_si256,
+        _mm256_sub_epi64, _mm256_xor_si256,
+    };
+
+    use super::LANES64_MAX_BITS as MAX_BITS;
+    use crate::math::modulus::Modulus;
+    use crate::math::ntt::avx2::{csub, mulhi, mullo};
+
+    type V = __m256i;
+    const LANES: usize = 4;
+
+    /// # Safety
+    /// `p` is valid for reading 4 `u64`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn ld(p: *const u64) -> V {
+        // SAFETY: guaranteed by the caller; unaligned load.
+        unsafe { _mm256_loadu_si256(p.cast()) }
+    }
+
+    /// # Safety
+    /// `p` is valid for writing 4 `u64`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn st(p: *mut u64, v: V) {
+        // SAFETY: guaranteed by the caller; unaligned store.
+        unsafe { _mm256_storeu_si256(p.cast(), v) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn splat(x: u64) -> V {
+        _mm256_set1_epi64x(x as i64)
+    }
+
+    pub struct Consts {
+        q: V,
+        m: V,
+        shl: V,
+        shr: V,
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn consts(modulus: &Modulus) -> Consts {
+        let q = modulus.value();
+        let b = modulus.bits();
+        debug_assert!((2..=MAX_BITS).contains(&b));
+        let m = ((1u128 << (63 + b)) / u128::from(q)) as u64;
+        Consts {
+            q: splat(q),
+            m: splat(m),
+            shl: splat(u64::from(65 - b)),
+            shr: splat(u64::from(b - 1)),
+        }
+    }
+
+    fn terms(bits: u32) -> usize {
+        1 << (63 - bits).min(16)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn add_mod(a: V, b: V, c: &Consts) -> V {
+        csub(_mm256_add_epi64(a, b), c.q)
+    }
+
+    /// `a − b`, plus `q` where the difference is negative (top bit set).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn sub_mod(a: V, b: V, c: &Consts) -> V {
+        let d = _mm256_sub_epi64(a, b);
+        let up = _mm256_add_epi64(d, c.q);
+        _mm256_castpd_si256(_mm256_blendv_pd(
+            _mm256_castsi256_pd(d),
+            _mm256_castsi256_pd(up),
+            _mm256_castsi256_pd(d),
+        ))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn neg_mod(a: V, c: &Consts) -> V {
+        csub(_mm256_sub_epi64(c.q, a), c.q)
+    }
+
+    /// `p mod q` for `p = hi·2^64 + lo < 2^(b+63)` (module docs).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn barrett(lo: V, hi: V, c: &Consts) -> V {
+        let z = _mm256_or_si256(_mm256_sllv_epi64(hi, c.shl), _mm256_srlv_epi64(lo, c.shr));
+        let est = mulhi(z, c.m);
+        let r = _mm256_sub_epi64(lo, mullo(est, c.q));
+        csub(csub(r, c.q), c.q)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn mul_mod(a: V, b: V, c: &Consts) -> V {
+        barrett(mullo(a, b), mulhi(a, b), c)
+    }
+
+    fn shoup_const(m: &Modulus, w: u64) -> u64 {
+        m.shoup(w)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn mul_shoup(a: V, w: V, ws: V, c: &Consts) -> V {
+        let est = mulhi(a, ws);
+        csub(_mm256_sub_epi64(mullo(a, w), mullo(est, c.q)), c.q)
+    }
+
+    type Acc = (V, V);
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn acc_zero() -> Acc {
+        (_mm256_setzero_si256(), _mm256_setzero_si256())
+    }
+
+    /// 128-bit accumulation; the carry test `lo < lo_p` is unsigned, done as
+    /// a signed comparison with both top bits flipped.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn acc_mac(acc: Acc, a: V, b: V) -> Acc {
+        let lo_p = mullo(a, b);
+        let lo = _mm256_add_epi64(acc.0, lo_p);
+        let hi = _mm256_add_epi64(acc.1, mulhi(a, b));
+        let flip = splat(1 << 63);
+        let carry = _mm256_cmpgt_epi64(_mm256_xor_si256(lo_p, flip), _mm256_xor_si256(lo, flip));
+        // `carry` is −1 where the low word wrapped.
+        (lo, _mm256_sub_epi64(hi, carry))
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn acc_reduce(acc: Acc, c: &Consts) -> V {
+        barrett(acc.0, acc.1, c)
+    }
+
+    simd_kernels!("avx2");
 }

@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 use rayon::prelude::*;
 use zeroize::Zeroize;
 
+use crate::math::kernels::Kernels;
 use crate::math::rns::{Basis, RnsContext};
 
 /// Marker: limbs hold coefficients.
@@ -201,10 +202,7 @@ impl<D> RnsPoly<D> {
             .zip(other.data.chunks_exact(n))
             .enumerate()
         {
-            let m = ctx.modulus(basis, i);
-            for (x, &y) in a.iter_mut().zip(b) {
-                *x = m.add(*x, y);
-            }
+            Kernels::best(ctx.modulus(basis, i)).add_assign(a, b);
         }
     }
 
@@ -218,10 +216,7 @@ impl<D> RnsPoly<D> {
             .zip(other.data.chunks_exact(n))
             .enumerate()
         {
-            let m = ctx.modulus(basis, i);
-            for (x, &y) in a.iter_mut().zip(b) {
-                *x = m.sub(*x, y);
-            }
+            Kernels::best(ctx.modulus(basis, i)).sub_assign(a, b);
         }
     }
 
@@ -229,10 +224,7 @@ impl<D> RnsPoly<D> {
     pub fn neg_assign(&mut self, ctx: &RnsContext) {
         let (n, basis) = (self.n, self.basis);
         for (i, a) in self.data.chunks_exact_mut(n).enumerate() {
-            let m = ctx.modulus(basis, i);
-            for x in a.iter_mut() {
-                *x = m.neg(*x);
-            }
+            Kernels::best(ctx.modulus(basis, i)).neg_assign(a);
         }
     }
 
@@ -240,11 +232,7 @@ impl<D> RnsPoly<D> {
     pub fn mul_scalar_assign(&mut self, ctx: &RnsContext, c: &[u64]) {
         let (n, basis) = (self.n, self.basis);
         for (i, a) in self.data.chunks_exact_mut(n).enumerate() {
-            let m = ctx.modulus(basis, i);
-            let (w, ws) = (c[i], m.shoup(c[i]));
-            for x in a.iter_mut() {
-                *x = m.mul_shoup(*x, w, ws);
-            }
+            Kernels::best(ctx.modulus(basis, i)).mul_scalar_assign(a, c[i]);
         }
     }
 
@@ -326,7 +314,7 @@ impl RnsPoly<Eval> {
             .zip(other.data.chunks_exact(n))
             .enumerate()
         {
-            crate::math::kernels::mul_assign(ctx.modulus(basis, i), a, b);
+            Kernels::best(ctx.modulus(basis, i)).mul_assign(a, b);
         }
     }
 
@@ -342,7 +330,7 @@ impl RnsPoly<Eval> {
             .zip(b.data.chunks_exact(n))
             .enumerate()
         {
-            crate::math::kernels::mul_add_assign(ctx.modulus(basis, i), o, x, y);
+            Kernels::best(ctx.modulus(basis, i)).mul_add_assign(o, x, y);
         }
     }
 

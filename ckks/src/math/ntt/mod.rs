@@ -6,6 +6,8 @@
 //! touching callers. See `docs/rns-ntt.md`.
 
 #[cfg(target_arch = "x86_64")]
+pub mod avx2;
+#[cfg(target_arch = "x86_64")]
 pub mod avx512;
 pub mod scalar;
 pub mod tables;
@@ -24,16 +26,24 @@ pub enum Backend {
     Ifma,
     /// AVX-512F/DQ/BW with 64-bit lanes, primes up to 61 bits.
     Avx512,
+    /// AVX2 with 64-bit lanes assembled from 32-bit products, primes up to
+    /// 61 bits: for x86-64 CPUs without AVX-512.
+    Avx2,
 }
 
-/// Environment variable that forces a backend (`scalar`, `ifma`, `avx512`) for tests
+/// Environment variable that forces a backend (`scalar`, `avx2`, `ifma`, `avx512`) for tests
 /// and benchmarks. A backend the CPU or the prime does not support is
 /// ignored, and the best available one is used.
 pub const BACKEND_ENV: &str = "CKKS_NTT_BACKEND";
 
 impl Backend {
     /// Every backend, in order of preference.
-    pub const ALL: [Backend; 3] = [Backend::Ifma, Backend::Avx512, Backend::Scalar];
+    pub const ALL: [Backend; 4] = [
+        Backend::Ifma,
+        Backend::Avx512,
+        Backend::Avx2,
+        Backend::Scalar,
+    ];
 
     /// Whether this CPU can run the backend at all.
     #[must_use]
@@ -50,8 +60,10 @@ impl Backend {
                     && is_x86_feature_detected!("avx512dq")
                     && is_x86_feature_detected!("avx512bw")
             }
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 => is_x86_feature_detected!("avx2"),
             #[cfg(not(target_arch = "x86_64"))]
-            Backend::Ifma | Backend::Avx512 => false,
+            Backend::Ifma | Backend::Avx512 | Backend::Avx2 => false,
         }
     }
 
@@ -61,7 +73,7 @@ impl Backend {
         match self {
             Backend::Scalar => true,
             Backend::Ifma => bits <= 50,
-            Backend::Avx512 => bits <= crate::math::modulus::MAX_MODULUS_BITS,
+            Backend::Avx512 | Backend::Avx2 => bits <= crate::math::modulus::MAX_MODULUS_BITS,
         }
     }
 
@@ -81,6 +93,7 @@ impl Backend {
             "scalar" => Some(Backend::Scalar),
             "ifma" => Some(Backend::Ifma),
             "avx512" => Some(Backend::Avx512),
+            "avx2" => Some(Backend::Avx2),
             _ => None,
         }
     }
@@ -91,9 +104,21 @@ impl Backend {
 pub struct NttPlan {
     tables: NttTables,
     backend: Backend,
-    /// Twiddles in the vector layout (AVX-512 backends).
+    /// Twiddles in the layout of the vector backend in use.
     #[cfg(target_arch = "x86_64")]
-    vec: Option<avx512::VecTables>,
+    vec: VecLayout,
+}
+
+/// Twiddle layouts of the vector backends.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Debug)]
+enum VecLayout {
+    /// The scalar backend reads `NttTables` directly.
+    None,
+    /// IFMA and 64-bit-lane AVX-512.
+    Avx512(avx512::VecTables),
+    /// AVX2.
+    Avx2(avx2::Avx2Tables),
 }
 
 impl NttPlan {
@@ -114,7 +139,8 @@ impl NttPlan {
     }
 
     /// Builds the plan with a given backend, or `None` if this CPU, this
-    /// prime or this size (IFMA needs `N ≥ 32`) does not support it.
+    /// prime or this size (AVX-512 needs `N ≥ 32`, AVX2 `N ≥ 8`) does not
+    /// support it.
     #[must_use]
     pub fn with_backend(n: usize, q: u64, backend: Backend) -> Option<Self> {
         let tables = NttTables::new(n, q);
@@ -123,9 +149,14 @@ impl NttPlan {
         }
         #[cfg(target_arch = "x86_64")]
         let vec = match backend {
-            Backend::Ifma => Some(avx512::VecTables::new(&tables, 52, avx512::IFMA_MAX_BITS)?),
-            Backend::Avx512 => Some(avx512::VecTables::new(&tables, 64, avx512::DQ_MAX_BITS)?),
-            Backend::Scalar => None,
+            Backend::Ifma => {
+                VecLayout::Avx512(avx512::VecTables::new(&tables, 52, avx512::IFMA_MAX_BITS)?)
+            }
+            Backend::Avx512 => {
+                VecLayout::Avx512(avx512::VecTables::new(&tables, 64, avx512::DQ_MAX_BITS)?)
+            }
+            Backend::Avx2 => VecLayout::Avx2(avx2::Avx2Tables::new(&tables)?),
+            Backend::Scalar => VecLayout::None,
         };
         Some(Self {
             tables,
@@ -163,9 +194,18 @@ impl NttPlan {
 
     #[cfg(target_arch = "x86_64")]
     fn vec_tables(&self) -> &avx512::VecTables {
-        self.vec
-            .as_ref()
-            .expect("vector backends are built with their tables")
+        match &self.vec {
+            VecLayout::Avx512(t) => t,
+            _ => unreachable!("AVX-512 plans are built with their tables"),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn avx2_tables(&self) -> &avx2::Avx2Tables {
+        match &self.vec {
+            VecLayout::Avx2(t) => t,
+            _ => unreachable!("AVX2 plans are built with their tables"),
+        }
     }
 
     /// Forward transform: coefficients in `[0, q)` (or lazily in `[0, 4q)`)
@@ -185,8 +225,12 @@ impl NttPlan {
             // SAFETY: `Avx512` is stored only after `cpu_supports` detected
             // AVX-512F, DQ and BW, with its 64-bit tables.
             Backend::Avx512 => unsafe { avx512::dq::forward(a, &self.tables, self.vec_tables()) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Avx2` is stored only after `cpu_supports` detected AVX2,
+            // with its lane-order tables.
+            Backend::Avx2 => unsafe { avx2::forward(a, &self.tables, self.avx2_tables()) },
             #[cfg(not(target_arch = "x86_64"))]
-            Backend::Ifma | Backend::Avx512 => {
+            Backend::Ifma | Backend::Avx512 | Backend::Avx2 => {
                 unreachable!("vector plans are never built off x86_64")
             }
         }
@@ -206,8 +250,11 @@ impl NttPlan {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as in `forward`.
             Backend::Avx512 => unsafe { avx512::dq::inverse(a, &self.tables, self.vec_tables()) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `forward`.
+            Backend::Avx2 => unsafe { avx2::inverse(a, &self.tables, self.avx2_tables()) },
             #[cfg(not(target_arch = "x86_64"))]
-            Backend::Ifma | Backend::Avx512 => {
+            Backend::Ifma | Backend::Avx512 | Backend::Avx2 => {
                 unreachable!("vector plans are never built off x86_64")
             }
         }

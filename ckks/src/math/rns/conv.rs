@@ -18,6 +18,7 @@
 //! overshoot is never negative, so it would add a bias that the canonical
 //! embedding concentrates on a few slots. See `docs/key-switching.md`.
 
+use crate::math::kernels::Kernels;
 use crate::math::modulus::Modulus;
 
 /// Constants for converting residues over a source basis into a target basis.
@@ -25,8 +26,8 @@ use crate::math::modulus::Modulus;
 pub struct BasisConverter {
     src: Vec<Modulus>,
     dst: Vec<Modulus>,
-    /// `(Q̂_i^{-1} mod q_i, its Shoup constant)` per source prime.
-    hat_inv: Vec<(u64, u64)>,
+    /// `Q̂_i^{-1} mod q_i` per source prime.
+    hat_inv: Vec<u64>,
     /// `Q̂_i mod t`, indexed `[t][i]`.
     hat_mod_dst: Vec<Vec<u64>>,
     /// `Q_S mod t`.
@@ -55,10 +56,6 @@ fn half_mod(t: &Modulus, q_mod_t: u64) -> u64 {
     t.mul(t.sub(q_mod_t, 1), t.inv(2).expect("odd prime"))
 }
 
-/// How many `y_i · Q̂_i` terms may be summed in a `u128` before a reduction:
-/// each term is below `2^61 · t`, and Barrett accepts sums below `t · 2^64`.
-const TERMS_PER_REDUCTION: usize = 7;
-
 impl BasisConverter {
     /// Builds the converter from `src` to `dst` (pairwise distinct primes).
     #[must_use]
@@ -72,8 +69,7 @@ impl BasisConverter {
                     .enumerate()
                     .filter(|&(j, _)| j != i)
                     .fold(1u64, |acc, (_, qj)| qi.mul(acc, qi.reduce(qj.value())));
-                let inv = qi.inv(hat).expect("distinct primes");
-                (inv, qi.shoup(inv))
+                qi.inv(hat).expect("distinct primes")
             })
             .collect();
         let hat_mod_dst = dst
@@ -117,11 +113,8 @@ impl BasisConverter {
     pub fn scale_sources(&self, src: &[&[u64]], y: &mut [u64]) {
         let n = src.first().map_or(0, |s| s.len());
         for (i, (limb, out)) in src.iter().zip(y.chunks_exact_mut(n)).enumerate() {
-            let (w, ws) = self.hat_inv[i];
-            let m = &self.src[i];
-            for (o, &x) in out.iter_mut().zip(limb.iter()) {
-                *o = m.mul_shoup(x, w, ws);
-            }
+            out.copy_from_slice(limb);
+            Kernels::best(&self.src[i]).mul_scalar_assign(out, self.hat_inv[i]);
         }
     }
 
@@ -219,20 +212,21 @@ impl BasisConverter {
     pub fn convert_to(&self, y: &[u64], ti: usize, out: &mut [u64]) {
         let n = out.len();
         let t = &self.dst[ti];
-        let hats = &self.hat_mod_dst[ti];
-        for (k, o) in out.iter_mut().enumerate() {
-            let mut acc: u128 = 0;
-            let mut res = 0u64;
-            for (chunk_i, chunk) in hats.chunks(TERMS_PER_REDUCTION).enumerate() {
-                for (j, &h) in chunk.iter().enumerate() {
-                    let i = chunk_i * TERMS_PER_REDUCTION + j;
-                    acc += u128::from(y[i * n + k]) * u128::from(h);
+        // The kernels take residues below t: a source prime above t leaves
+        // y_i to be reduced first.
+        let ys: Vec<std::borrow::Cow<'_, [u64]>> = y
+            .chunks_exact(n)
+            .zip(&self.src)
+            .map(|(yi, qi)| {
+                if qi.value() < t.value() {
+                    yi.into()
+                } else {
+                    yi.iter().map(|&x| t.reduce(x)).collect::<Vec<u64>>().into()
                 }
-                res = t.add(res, t.reduce_u128(acc));
-                acc = 0;
-            }
-            *o = res;
-        }
+            })
+            .collect();
+        let refs: Vec<&[u64]> = ys.iter().map(AsRef::as_ref).collect();
+        Kernels::best(t).dot_scalar_to(out, &refs, &self.hat_mod_dst[ti]);
     }
 }
 
