@@ -1,9 +1,12 @@
 #![allow(missing_docs, reason = "criterion_group! generates undocumented items")]
-//! The CKKS primitives at one parameter set (default `seed`), one thread.
-//! Ids: `ckks/<operation>/logN=<n>`. Run: `cargo bench -p bench --bench ckks_ops`.
+//! The CKKS primitives at one parameter set (default `seed`), one thread,
+//! with the best NTT and kernel backends for this CPU and then with the
+//! scalar reference forced (`ckks::math::ntt::force_backend`), in one run.
+//! Ids: `ckks/<operation>/logN=<n>` (best) and
+//! `ckks-scalar/<operation>/logN=<n>`. Run: `cargo bench -p bench --bench ckks_ops`.
 
 use bench::{single_thread, spec_from_env, Fixture};
-use ckks::math::ntt::NttPlan;
+use ckks::math::ntt::{force_backend, Backend, NttPlan};
 use ckks::{Decryptor, Encryptor, Evaluator, KeyGenerator};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use rand::SeedableRng;
@@ -11,11 +14,20 @@ use rand_chacha::ChaCha20Rng;
 
 fn ops(c: &mut Criterion) {
     single_thread();
+    force_backend(None);
+    ops_with(c, "ckks");
+    force_backend(Some(Backend::Scalar));
+    ops_with(c, "ckks-scalar");
+    force_backend(None);
+}
+
+/// Every primitive on a fixture built under the current backend choice.
+fn ops_with(c: &mut Criterion, label: &str) {
     let f = Fixture::new(&spec_from_env());
     let p = &f.params;
     let log_n = p.n().trailing_zeros();
     let top = p.max_level();
-    let id = |op: &str| format!("ckks/{op}/logN={log_n}");
+    let id = |op: &str| format!("{label}/{op}/logN={log_n}");
     let mut rng = ChaCha20Rng::seed_from_u64(2);
     let kg = KeyGenerator::new(p);
     let ev = Evaluator::new(p);
@@ -24,7 +36,7 @@ fn ops(c: &mut Criterion) {
     let pt = f.encoder.encode(&f.values, top, p.default_scale()).unwrap();
     let [a, b] = &f.ct;
 
-    let mut g = c.benchmark_group("keygen");
+    let mut g = c.benchmark_group(format!("{label}-keygen"));
     g.sample_size(10);
     g.bench_function(id("keygen/secret"), |bn| {
         bn.iter(|| kg.secret_key_with_rng(&mut rng))
@@ -44,7 +56,7 @@ fn ops(c: &mut Criterion) {
     });
     g.finish();
 
-    let mut g = c.benchmark_group("ops");
+    let mut g = c.benchmark_group(format!("{label}-ops"));
     g.sample_size(30);
     g.bench_function(id("encode"), |bn| {
         bn.iter(|| f.encoder.encode(&f.values, top, p.default_scale()).unwrap())
@@ -87,7 +99,7 @@ fn ops(c: &mut Criterion) {
     });
     g.finish();
 
-    let mut g = c.benchmark_group("ntt");
+    let mut g = c.benchmark_group(format!("{label}-ntt"));
     let q = p.q_primes()[top];
     let plan = NttPlan::new(p.n(), q);
     let bits = 64 - q.leading_zeros();

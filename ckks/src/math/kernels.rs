@@ -39,10 +39,10 @@
 //! `CKKS_NTT_BACKEND` forces a backend here too (`scalar` everywhere; a
 //! vector one where the CPU and the prime allow it).
 
-use std::sync::OnceLock;
-
 use crate::math::modulus::Modulus;
-use crate::math::ntt::{Backend, BACKEND_ENV};
+use crate::math::ntt::{forced_backend, Backend};
+#[cfg(doc)]
+use crate::math::ntt::force_backend;
 
 /// Largest prime size of the IFMA kernels.
 pub const IFMA_MAX_BITS: u32 = 50;
@@ -51,17 +51,11 @@ pub const LANES64_MAX_BITS: u32 = 61;
 
 /// The backend the kernels use for a prime of `bits` bits: IFMA for primes
 /// below `2^50`, AVX-512 with 64-bit lanes up to 61 bits, else AVX2, when
-/// the CPU has them; a backend named by `CKKS_NTT_BACKEND` takes precedence
-/// where the CPU and the prime support it.
+/// the CPU has them; a backend forced by [`force_backend`] or
+/// `CKKS_NTT_BACKEND` takes precedence where the CPU and the prime support it.
 #[must_use]
 pub fn backend_for(bits: u32) -> Backend {
-    static FORCED: OnceLock<Option<Backend>> = OnceLock::new();
-    let forced = *FORCED.get_or_init(|| {
-        std::env::var(BACKEND_ENV)
-            .ok()
-            .and_then(|s| Backend::from_name(&s))
-    });
-    forced
+    forced_backend()
         .into_iter()
         .chain([Backend::Ifma, Backend::Avx512, Backend::Avx2])
         .find(|&b| supports(b, bits))

@@ -14,6 +14,8 @@ pub mod tables;
 
 pub use tables::{bit_reverse, NttTables};
 
+use std::sync::atomic::{AtomicU8, Ordering};
+
 use crate::math::modulus::Modulus;
 
 /// An implementation of the transform.
@@ -29,6 +31,40 @@ pub enum Backend {
     /// AVX2 with 64-bit lanes assembled from 32-bit products, primes up to
     /// 61 bits: for x86-64 CPUs without AVX-512.
     Avx2,
+}
+
+/// The backend forced by [`force_backend`] or, until that is called, by
+/// [`BACKEND_ENV`]: encoded as its position in [`Backend::ALL`] plus one,
+/// 0 for none, `UNREAD` before the environment is read.
+static FORCED: AtomicU8 = AtomicU8::new(UNREAD);
+const UNREAD: u8 = u8::MAX;
+
+/// Forces `backend` (or, with `None`, the best one) on every NTT plan built
+/// afterwards and on every element-wise kernel call, where the CPU and the
+/// prime support it; overrides [`BACKEND_ENV`]. For tests and benchmarks
+/// that compare backends in one process: plans already built keep theirs.
+pub fn force_backend(backend: Option<Backend>) {
+    let code = backend.map_or(0, |b| {
+        Backend::ALL
+            .iter()
+            .position(|&x| x == b)
+            .map_or(0, |i| i as u8 + 1)
+    });
+    FORCED.store(code, Ordering::Relaxed);
+}
+
+/// The backend forced by [`force_backend`] or [`BACKEND_ENV`], if any.
+#[must_use]
+pub fn forced_backend() -> Option<Backend> {
+    let mut code = FORCED.load(Ordering::Relaxed);
+    if code == UNREAD {
+        let from_env = std::env::var(BACKEND_ENV)
+            .ok()
+            .and_then(|s| Backend::from_name(&s));
+        force_backend(from_env);
+        code = FORCED.load(Ordering::Relaxed);
+    }
+    code.checked_sub(1).map(|i| Backend::ALL[usize::from(i)])
 }
 
 /// Environment variable that forces a backend (`scalar`, `avx2`, `ifma`, `avx512`) for tests
@@ -123,14 +159,12 @@ enum VecLayout {
 
 impl NttPlan {
     /// Builds the plan with the best backend for this CPU and prime, or the
-    /// one named by [`BACKEND_ENV`] when that one is supported.
+    /// one forced by [`force_backend`] or [`BACKEND_ENV`] when that one is
+    /// supported.
     #[must_use]
     pub fn new(n: usize, q: u64) -> Self {
         let bits = 64 - q.leading_zeros();
-        let forced = std::env::var(BACKEND_ENV)
-            .ok()
-            .and_then(|s| Backend::from_name(&s));
-        let backend = forced
+        let backend = forced_backend()
             .filter(|b| b.cpu_supports() && b.accepts_bits(bits))
             .unwrap_or_else(|| Backend::best_for(bits));
         Self::with_backend(n, q, backend)
