@@ -18,8 +18,16 @@ fn forcing_a_backend_reaches_plans_and_kernels() {
             let usable = backend.cpu_supports() && backend.accepts_bits(bits);
             let plan = NttPlan::new(n, q);
             if usable {
-                assert_eq!(plan.backend(), backend, "{backend:?} forced, {bits}-bit NTT");
-                assert_eq!(backend_for(bits), backend, "{backend:?} forced, {bits}-bit kernels");
+                assert_eq!(
+                    plan.backend(),
+                    backend,
+                    "{backend:?} forced, {bits}-bit NTT"
+                );
+                assert_eq!(
+                    backend_for(bits),
+                    backend,
+                    "{backend:?} forced, {bits}-bit kernels"
+                );
             } else {
                 // Not available: the best supported one instead.
                 assert_eq!(plan.backend(), Backend::best_for(bits));

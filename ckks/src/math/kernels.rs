@@ -40,9 +40,9 @@
 //! vector one where the CPU and the prime allow it).
 
 use crate::math::modulus::Modulus;
-use crate::math::ntt::{forced_backend, Backend};
 #[cfg(doc)]
 use crate::math::ntt::force_backend;
+use crate::math::ntt::{forced_backend, Backend};
 
 /// Largest prime size of the IFMA kernels.
 pub const IFMA_MAX_BITS: u32 = 50;
