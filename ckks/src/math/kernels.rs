@@ -511,6 +511,24 @@ macro_rules! simd_kernels {
     };
 }
 
+/// Barrett constants of the 64-bit-lane kernels (AVX-512 and AVX2), as
+/// `[q, m, shl, shr]`: `m = ⌊2^(63+b)/q⌋`, and `z = ⌊p / 2^(b−1)⌋` is
+/// `(hi << shl) | (lo >> shr)` for `p = hi·2^64 + lo` (module docs).
+#[cfg(target_arch = "x86_64")]
+fn barrett64_consts(modulus: &Modulus) -> [u64; 4] {
+    let (q, b) = (modulus.value(), modulus.bits());
+    debug_assert!((2..=LANES64_MAX_BITS).contains(&b));
+    let m = ((1u128 << (63 + b)) / u128::from(q)) as u64;
+    [q, m, u64::from(65 - b), u64::from(b - 1)]
+}
+
+/// Products per lazy block of the 64-bit-lane dot products: sums below
+/// `2^(b+63)` (module docs).
+#[cfg(target_arch = "x86_64")]
+fn terms64(bits: u32) -> usize {
+    1 << (63 - bits).min(16)
+}
+
 /// Lane operations shared by the two AVX-512 modules (eight 64-bit lanes).
 #[cfg(target_arch = "x86_64")]
 mod avx512_lanes {
@@ -721,7 +739,7 @@ mod lanes512 {
     };
 
     use super::avx512_lanes::{add_q, csub, ld, neg_q, splat, st, sub_q, LANES, V};
-    use super::LANES64_MAX_BITS as MAX_BITS;
+    use super::terms64 as terms;
     use crate::math::modulus::Modulus;
     use crate::math::ntt::avx512::mulhi64;
 
@@ -734,21 +752,13 @@ mod lanes512 {
 
     #[target_feature(enable = "avx512f")]
     fn consts(modulus: &Modulus) -> Consts {
-        let q = modulus.value();
-        let b = modulus.bits();
-        debug_assert!((2..=MAX_BITS).contains(&b));
-        let m = ((1u128 << (63 + b)) / u128::from(q)) as u64;
+        let [q, m, shl, shr] = super::barrett64_consts(modulus);
         Consts {
             q: splat(q),
             m: splat(m),
-            shl: splat(u64::from(65 - b)),
-            shr: splat(u64::from(b - 1)),
+            shl: splat(shl),
+            shr: splat(shr),
         }
-    }
-
-    /// Products per lazy block: `p < 2^(b+63)` (module docs).
-    fn terms(bits: u32) -> usize {
-        1 << (63 - bits).min(16)
     }
 
     #[inline]
@@ -840,7 +850,7 @@ mod lanes256 {
         _mm256_sub_epi64, _mm256_xor_si256,
     };
 
-    use super::LANES64_MAX_BITS as MAX_BITS;
+    use super::terms64 as terms;
     use crate::math::modulus::Modulus;
     use crate::math::ntt::avx2::{csub, mulhi, mullo};
 
@@ -880,20 +890,13 @@ mod lanes256 {
 
     #[target_feature(enable = "avx2")]
     fn consts(modulus: &Modulus) -> Consts {
-        let q = modulus.value();
-        let b = modulus.bits();
-        debug_assert!((2..=MAX_BITS).contains(&b));
-        let m = ((1u128 << (63 + b)) / u128::from(q)) as u64;
+        let [q, m, shl, shr] = super::barrett64_consts(modulus);
         Consts {
             q: splat(q),
             m: splat(m),
-            shl: splat(u64::from(65 - b)),
-            shr: splat(u64::from(b - 1)),
+            shl: splat(shl),
+            shr: splat(shr),
         }
-    }
-
-    fn terms(bits: u32) -> usize {
-        1 << (63 - bits).min(16)
     }
 
     #[inline]

@@ -148,6 +148,23 @@ pub(crate) fn csub(x: __m256i, m: __m256i) -> __m256i {
     ))
 }
 
+/// The four lane-order twiddles of chunk `g` and their Shoup constants.
+///
+/// # Safety
+/// `table` has at least `4g + 4` entries in each vector.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn chunk_twiddles(table: &(Vec<u64>, Vec<u64>), g: usize) -> (__m256i, __m256i) {
+    debug_assert!(4 * g + 4 <= table.0.len() && 4 * g + 4 <= table.1.len());
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        (
+            load(table.0.as_ptr().add(4 * g)),
+            load(table.1.as_ptr().add(4 * g)),
+        )
+    }
+}
+
 /// Forward butterfly: inputs and outputs in `[0, 4q)`.
 #[inline]
 #[target_feature(enable = "avx2")]
@@ -243,24 +260,12 @@ pub unsafe fn forward(a: &mut [u64], t: &NttTables, vt: &Avx2Tables) {
             let (w4, ws4) = (bc(&t.psi_rev, n / 8 + g), bc(&t.psi_rev_shoup, n / 8 + g));
             let (lo, hi) = fwd_bfly(load(p), load(p.add(4)), w4, ws4, q, two_q);
             let (x, y) = swap_halves(lo, hi);
-            let (x, y) = fwd_bfly(
-                x,
-                y,
-                load(w2.0.as_ptr().add(4 * g)),
-                load(w2.1.as_ptr().add(4 * g)),
-                q,
-                two_q,
-            );
+            let (w, ws) = chunk_twiddles(w2, g);
+            let (x, y) = fwd_bfly(x, y, w, ws, q, two_q);
             let (lo, hi) = swap_halves(x, y);
             let (x, y) = interleave(lo, hi);
-            let (x, y) = fwd_bfly(
-                x,
-                y,
-                load(w1.0.as_ptr().add(4 * g)),
-                load(w1.1.as_ptr().add(4 * g)),
-                q,
-                two_q,
-            );
+            let (w, ws) = chunk_twiddles(w1, g);
+            let (x, y) = fwd_bfly(x, y, w, ws, q, two_q);
             let (lo, hi) = interleave(x, y);
             store(p, csub(csub(lo, two_q), q));
             store(p.add(4), csub(csub(hi, two_q), q));
@@ -286,24 +291,12 @@ pub unsafe fn inverse(a: &mut [u64], t: &NttTables, vt: &Avx2Tables) {
         // SAFETY: as in `forward`.
         unsafe {
             let (x, y) = interleave(load(p), load(p.add(4)));
-            let (x, y) = inv_bfly(
-                x,
-                y,
-                load(w1.0.as_ptr().add(4 * g)),
-                load(w1.1.as_ptr().add(4 * g)),
-                q,
-                two_q,
-            );
+            let (w, ws) = chunk_twiddles(w1, g);
+            let (x, y) = inv_bfly(x, y, w, ws, q, two_q);
             let (lo, hi) = interleave(x, y);
             let (x, y) = swap_halves(lo, hi);
-            let (x, y) = inv_bfly(
-                x,
-                y,
-                load(w2.0.as_ptr().add(4 * g)),
-                load(w2.1.as_ptr().add(4 * g)),
-                q,
-                two_q,
-            );
+            let (w, ws) = chunk_twiddles(w2, g);
+            let (x, y) = inv_bfly(x, y, w, ws, q, two_q);
             let (lo, hi) = swap_halves(x, y);
             let (w4, ws4) = (
                 bc(&t.psi_inv_rev, n / 8 + g),
