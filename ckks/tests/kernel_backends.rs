@@ -63,6 +63,24 @@ fn check(backend: Backend) -> usize {
                 &|k, x| k.sub_mul_scalar_assign(x, &a, w),
                 "sub, mul by constant",
             );
+            // Residues of other primes, smaller and larger (up to 61 bits),
+            // with both sides of p/2.
+            for p in [13u64, 0xfff_fff1, (1 << 45) - 55, (1 << 61) - 1] {
+                let src: Vec<u64> = a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| match i % 4 {
+                        0 => p >> 1,
+                        1 => (p >> 1) + 1,
+                        2 => p - 1,
+                        _ => v % p,
+                    })
+                    .collect();
+                same(
+                    &|k, x| k.centered_from(x, &src, p),
+                    &format!("centred from {p}"),
+                );
+            }
             // Dot products from 0 terms to more than the lazy block of the
             // largest primes (2 for IFMA at 50 bits, 4 at 61 bits).
             for terms in [0usize, 1, 2, 3, 5, 9] {

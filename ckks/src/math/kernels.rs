@@ -211,6 +211,22 @@ impl<'m> Kernels<'m> {
         dispatch!(self, dot_to(dst, a, b));
     }
 
+    /// `dst[i] ← [x_c]_q` for `x = src[i] ∈ [0, p)` of another prime `p`, with
+    /// `x_c = x − p` when `x > p/2` (the centred representative): ModUp's
+    /// conversion from one source prime. `p` may be larger than `q`.
+    ///
+    /// # Panics
+    /// If the slices differ in length (an internal bug).
+    pub fn centered_from(&self, dst: &mut [u64], src: &[u64], p: u64) {
+        assert_eq!(dst.len(), src.len(), "kernel operands differ in length");
+        debug_assert!(p < 1 << LANES64_MAX_BITS);
+        if self.backend == Backend::Ifma && self.m.bits() < 10 {
+            // The 52-bit split of a 61-bit word needs a prime of 10 bits or more.
+            return scalar::centered_from(self.m, dst, src, p);
+        }
+        dispatch!(self, centered_from(dst, src, p));
+    }
+
     /// `dst[i] ← Σ_j y[j][i]·c[j] mod q` for constants `c[j] < q`: a basis
     /// conversion's sum over source primes.
     ///
@@ -304,6 +320,14 @@ mod scalar {
     pub fn dot_to(m: &Modulus, dst: &mut [u64], a: &[&[u64]], b: &[&[u64]]) {
         for (k, d) in dst.iter_mut().enumerate() {
             *d = dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])));
+        }
+    }
+
+    pub fn centered_from(m: &Modulus, dst: &mut [u64], src: &[u64], p: u64) {
+        let (half, p_mod_q) = (p >> 1, m.reduce(p));
+        for (d, &x) in dst.iter_mut().zip(src) {
+            let r = m.reduce(x);
+            *d = if x > half { m.sub(r, p_mod_q) } else { r };
         }
     }
 
@@ -459,6 +483,27 @@ macro_rules! simd_kernels {
         }
 
         /// # Safety
+        /// As [`add_assign`], and `p < 2^61`.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn centered_from(m: &Modulus, dst: &mut [u64], src: &[u64], p: u64) {
+            let c = consts(m);
+            let (half, p_mod_q) = (splat(p >> 1), splat(m.reduce(p)));
+            let s = split(dst.len());
+            for k in (0..s).step_by(LANES) {
+                // SAFETY: k + LANES ≤ s ≤ len of both slices.
+                unsafe {
+                    let x = ld(src.as_ptr().add(k));
+                    let r = reduce_word(x, &c);
+                    st(
+                        dst.as_mut_ptr().add(k),
+                        select_gt(x, half, sub_mod(r, p_mod_q, &c), r),
+                    );
+                }
+            }
+            super::scalar::centered_from(m, &mut dst[s..], &src[s..], p);
+        }
+
+        /// # Safety
         /// As [`add_assign`].
         #[target_feature(enable = $feat)]
         pub unsafe fn dot_to(m: &Modulus, dst: &mut [u64], a: &[&[u64]], b: &[&[u64]]) {
@@ -533,8 +578,9 @@ fn terms64(bits: u32) -> usize {
 #[cfg(target_arch = "x86_64")]
 mod avx512_lanes {
     use std::arch::x86_64::{
-        __m512i, _mm512_add_epi64, _mm512_loadu_si512, _mm512_min_epu64, _mm512_set1_epi64,
-        _mm512_storeu_si512, _mm512_sub_epi64,
+        __m512i, _mm512_add_epi64, _mm512_cmpgt_epu64_mask, _mm512_loadu_si512,
+        _mm512_mask_blend_epi64, _mm512_min_epu64, _mm512_set1_epi64, _mm512_storeu_si512,
+        _mm512_sub_epi64,
     };
 
     pub type V = __m512i;
@@ -586,6 +632,13 @@ mod avx512_lanes {
         _mm512_min_epu64(d, _mm512_add_epi64(d, q))
     }
 
+    /// `if_gt` where `x > y` (unsigned), else `other`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn select_gt(x: V, y: V, if_gt: V, other: V) -> V {
+        _mm512_mask_blend_epi64(_mm512_cmpgt_epu64_mask(x, y), other, if_gt)
+    }
+
     /// `−a mod q`: `q − a`, which is `q` (reduced to 0) when `a = 0`.
     #[inline]
     #[target_feature(enable = "avx512f")]
@@ -603,7 +656,7 @@ mod ifma {
         _mm512_srli_epi64, _mm512_srlv_epi64, _mm512_sub_epi64,
     };
 
-    use super::avx512_lanes::{add_q, csub, ld, neg_q, splat, st, sub_q, LANES, V};
+    use super::avx512_lanes::{add_q, csub, ld, neg_q, select_gt, splat, st, sub_q, LANES, V};
     use super::IFMA_MAX_BITS as MAX_BITS;
     use crate::math::modulus::Modulus;
 
@@ -678,6 +731,14 @@ mod ifma {
         barrett(lo, hi, c)
     }
 
+    /// `x mod q` for a word `x < 2^61`: `p = x` split at bit 52, below
+    /// `2^(b+51)` for every prime of 10 bits or more.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn reduce_word(x: V, c: &Consts) -> V {
+        barrett(_mm512_and_si512(x, c.mask), _mm512_srli_epi64::<52>(x), c)
+    }
+
     /// Shoup constant on 52 bits: `⌊w·2^52/q⌋`.
     fn shoup_const(m: &Modulus, w: u64) -> u64 {
         ((u128::from(w) << 52) / u128::from(m.value())) as u64
@@ -738,7 +799,7 @@ mod lanes512 {
         _mm512_srlv_epi64, _mm512_sub_epi64,
     };
 
-    use super::avx512_lanes::{add_q, csub, ld, neg_q, splat, st, sub_q, LANES, V};
+    use super::avx512_lanes::{add_q, csub, ld, neg_q, select_gt, splat, st, sub_q, LANES, V};
     use super::terms64 as terms;
     use crate::math::modulus::Modulus;
     use crate::math::ntt::avx512::mulhi64;
@@ -793,6 +854,13 @@ mod lanes512 {
     #[target_feature(enable = "avx512f,avx512dq")]
     fn mul_mod(a: V, b: V, c: &Consts) -> V {
         barrett(_mm512_mullo_epi64(a, b), mulhi64(a, b), c)
+    }
+
+    /// `x mod q` for any word (`p = x < 2^(b+63)`).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq")]
+    fn reduce_word(x: V, c: &Consts) -> V {
+        barrett(x, _mm512_setzero_si512(), c)
     }
 
     fn shoup_const(m: &Modulus, w: u64) -> u64 {
@@ -938,6 +1006,25 @@ mod lanes256 {
     #[target_feature(enable = "avx2")]
     fn mul_mod(a: V, b: V, c: &Consts) -> V {
         barrett(mullo(a, b), mulhi(a, b), c)
+    }
+
+    /// `x mod q` for any word (`p = x < 2^(b+63)`).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn reduce_word(x: V, c: &Consts) -> V {
+        barrett(x, _mm256_setzero_si256(), c)
+    }
+
+    /// `if_gt` where `x > y` (both below `2^63`: a signed comparison), else `other`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn select_gt(x: V, y: V, if_gt: V, other: V) -> V {
+        let gt = _mm256_cmpgt_epi64(x, y);
+        _mm256_castpd_si256(_mm256_blendv_pd(
+            _mm256_castsi256_pd(other),
+            _mm256_castsi256_pd(if_gt),
+            _mm256_castsi256_pd(gt),
+        ))
     }
 
     fn shoup_const(m: &Modulus, w: u64) -> u64 {

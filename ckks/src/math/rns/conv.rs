@@ -163,14 +163,7 @@ impl BasisConverter {
         let t = &self.dst[ti];
         if self.src.len() == 1 {
             // x ∈ [0, q): centred is x − q when x > q/2.
-            let q = self.src[0].value();
-            let (half, q_mod_t) = (q >> 1, self.q_mod_dst[ti]);
-            for (o, &x) in out.iter_mut().zip(&prep.y) {
-                // Branch-free: the comparison is data-dependent (random).
-                let r = t.reduce(x);
-                let mask = 0u64.wrapping_sub(u64::from(x > half));
-                *o = (t.sub(r, q_mod_t) & mask) | (r & !mask);
-            }
+            Kernels::best(t).centered_from(out, &prep.y, self.src[0].value());
             return;
         }
         self.convert_exact_to(&prep.y, &prep.u, ti, out);
