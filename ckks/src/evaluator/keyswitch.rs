@@ -128,8 +128,7 @@ pub(crate) fn mod_down(rns: &RnsContext, x: RnsPoly<Eval>) -> RnsPoly<Eval> {
             let mut buf = vec![0u64; n];
             conv.convert_centered_to(&prep, i, &mut buf);
             rns.plan(out_basis, i).forward(&mut buf);
-            let (w, _) = rns.p_inv_mod_q(i);
-            Kernels::best(m).sub_mul_scalar_assign(limb, &buf, w);
+            Kernels::best(m).sub_mul_scalar_assign(limb, &buf, rns.p_inv_mod_q(i));
         });
     out
 }

@@ -34,8 +34,7 @@ fn rescale_poly(rns: &RnsContext, p: &RnsPoly<Eval>) -> RnsPoly<Eval> {
             let h = m.reduce(half);
             let mut r: Vec<u64> = last.iter().map(|&x| m.sub(m.reduce(x), h)).collect();
             rns.plan(basis, i).forward(&mut r);
-            let (w, _) = rns.rescale_inv(level, i);
-            Kernels::best(m).sub_mul_scalar_assign(limb, &r, w);
+            Kernels::best(m).sub_mul_scalar_assign(limb, &r, rns.rescale_inv(level, i));
         });
     out
 }

@@ -74,13 +74,13 @@ pub struct RnsContext {
     modup: Vec<Vec<ModUpTable>>,
     /// `moddown[ℓ]`: from `P` to `Q_ℓ`.
     moddown: Vec<BasisConverter>,
-    /// `P^{-1} mod q_i` with Shoup constants.
-    p_inv_mod_q: Vec<(u64, u64)>,
+    /// `P^{-1} mod q_i`.
+    p_inv_mod_q: Vec<u64>,
     /// `P mod q_i`.
     p_mod_q: Vec<u64>,
 
-    /// `rescale_inv[ℓ][i] = q_ℓ^{-1} mod q_i` (Shoup pairs), `i < ℓ`.
-    rescale_inv: Vec<Vec<(u64, u64)>>,
+    /// `rescale_inv[ℓ][i] = q_ℓ^{-1} mod q_i`, `i < ℓ`.
+    rescale_inv: Vec<Vec<u64>>,
 }
 
 impl RnsContext {
@@ -120,18 +120,12 @@ impl RnsContext {
         let p_inv_mod_q = qm
             .iter()
             .zip(&p_mod_q)
-            .map(|(qi, &pm)| {
-                let inv = qi.inv(pm).expect("distinct primes");
-                (inv, qi.shoup(inv))
-            })
+            .map(|(qi, &pm)| qi.inv(pm).expect("distinct primes"))
             .collect();
         let rescale_inv = (0..q.len())
             .map(|l| {
                 (0..l)
-                    .map(|i| {
-                        let inv = qm[i].inv(qm[i].reduce(q[l])).expect("distinct primes");
-                        (inv, qm[i].shoup(inv))
-                    })
+                    .map(|i| qm[i].inv(qm[i].reduce(q[l])).expect("distinct primes"))
                     .collect()
             })
             .collect();
@@ -233,9 +227,9 @@ impl RnsContext {
         &self.moddown[level]
     }
 
-    /// `(P^{-1} mod q_i, Shoup)`.
+    /// `P^{-1} mod q_i`.
     #[must_use]
-    pub fn p_inv_mod_q(&self, i: usize) -> (u64, u64) {
+    pub fn p_inv_mod_q(&self, i: usize) -> u64 {
         self.p_inv_mod_q[i]
     }
 
@@ -245,9 +239,9 @@ impl RnsContext {
         self.p_mod_q[i]
     }
 
-    /// `(q_level^{-1} mod q_i, Shoup)` for `i < level`.
+    /// `q_level^{-1} mod q_i` for `i < level`.
     #[must_use]
-    pub fn rescale_inv(&self, level: usize, i: usize) -> (u64, u64) {
+    pub fn rescale_inv(&self, level: usize, i: usize) -> u64 {
         self.rescale_inv[level][i]
     }
 }
