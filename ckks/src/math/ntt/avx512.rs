@@ -16,11 +16,16 @@
 //!   32×32-bit partial products of `a·w'` and may be 2 short, so `K = 4`
 //!   (`8q < 2^64` for `q < 2^61`); the low halves come from `vpmullq`.
 //!
-//! Stages are fused two at a time (radix 4) while the gap allows whole
-//! vectors; the three stages with gaps 4, 2, 1 gather the `x` and `y` halves
-//! of two vectors with `vpermt2q` and read per-butterfly twiddles laid out in
-//! that order ([`VecTables`]), in one register pass with the final
-//! reduction; `N^{-1}` is folded into the last inverse stage.
+//! The stages with gaps `N/2 … 16` run in passes of up to three (radix 8:
+//! eight vectors loaded, three stages in registers, stored back), which
+//! reads and writes the array four times at `N = 8192` instead of thirteen.
+//! The four stages with gaps 8, 4, 2, 1 run in one more pass, 16
+//! coefficients in two vectors: gap 8 pairs the two vectors; gaps 4, 2, 1
+//! gather the `x` and `y` halves with `vpermt2q` and read per-butterfly
+//! twiddles laid out in that order ([`VecTables`]). Four such blocks go
+//! through at once, so that their chains of dependent stages overlap. The
+//! forward pass ends with the final reduction; `N^{-1}` is folded into the
+//! last inverse stage.
 
 #![cfg(target_arch = "x86_64")]
 
@@ -293,6 +298,13 @@ macro_rules! ntt_kernels {
             /// forward transform in `[0, 2K·q)` and the inverse in `[0, K·q)`.
             const K: u64 = $k;
 
+            /// 16-coefficient blocks per iteration of the small-gap passes: four
+            /// chains of dependent stages keep the multipliers busy.
+            const CH: usize = 4;
+
+            /// Most stages fused in one pass.
+            const MAX_RADIX: u32 = 3;
+
             /// Reduces `x ∈ [0, m·q)`, `m` a power of two, to `[0, q)`.
             #[inline]
             #[target_feature(enable = $feat)]
@@ -347,10 +359,8 @@ macro_rules! ntt_kernels {
             fn last_bfly(
                 x: __m512i,
                 y: __m512i,
-                n_inv: __m512i,
-                n_inv_s: __m512i,
-                w_n_inv: __m512i,
-                w_n_inv_s: __m512i,
+                (n_inv, n_inv_s): (__m512i, __m512i),
+                (w_n_inv, w_n_inv_s): (__m512i, __m512i),
                 q: __m512i,
                 q64: u64,
                 kq: __m512i,
@@ -402,11 +412,305 @@ macro_rules! ntt_kernels {
                 }
             }
 
+            /// One forward pass of `R ≤ 3` fused stages (radix `2^R`) over `m`
+            /// blocks of `gap` coefficients: `2^R` vectors `gap/2^R` apart are
+            /// loaded, go through the `R` stages in registers and are stored
+            /// back. Stage `s` of the pass (`m·2^s` blocks) gives group `b` of
+            /// block `i` the twiddle `ψ^{br(m·2^s + i·2^s + b)}`.
+            ///
+            /// # Safety
+            /// As [`forward`]; `gap >> R ≥ 8` and `m·gap ≤ a.len()`.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
+            unsafe fn fwd_pass<const R: usize>(
+                a: &mut [u64],
+                gap: usize,
+                m: usize,
+                w: &[u64],
+                ws: &[u64],
+                q: __m512i,
+                kq: __m512i,
+            ) {
+                let span = gap >> R;
+                let bc = |table: &[u64], i: usize| _mm512_set1_epi64(table[i] as i64);
+                for i in 0..m {
+                    // 1, 2, 4 twiddles for the pass's stages, stage after stage.
+                    let mut tw = [(_mm512_setzero_si512(), _mm512_setzero_si512()); 7];
+                    for s in 0..R {
+                        for b in 0..1 << s {
+                            let idx = ((m + i) << s) + b;
+                            tw[(1 << s) - 1 + b] = (bc(w, idx), bc(ws, idx));
+                        }
+                    }
+                    let p = a[i * gap..(i + 1) * gap].as_mut_ptr();
+                    for j in (0..span).step_by(8) {
+                        let mut v = [_mm512_setzero_si512(); 8];
+                        for (k, x) in v.iter_mut().enumerate().take(1 << R) {
+                            // SAFETY: j + k·span + 8 ≤ 2^R·span = gap, inside block i.
+                            *x = unsafe { load(p.add(j + k * span)) };
+                        }
+                        let mut bf = |x: usize, y: usize, t: usize| {
+                            (v[x], v[y]) = fwd_bfly(v[x], v[y], tw[t].0, tw[t].1, q, kq);
+                        };
+                        // Stage by stage: pairs (x, y) and the twiddle slot of each.
+                        match R {
+                            1 => bf(0, 1, 0),
+                            2 => {
+                                bf(0, 2, 0);
+                                bf(1, 3, 0);
+                                bf(0, 1, 1);
+                                bf(2, 3, 2);
+                            }
+                            _ => {
+                                bf(0, 4, 0);
+                                bf(1, 5, 0);
+                                bf(2, 6, 0);
+                                bf(3, 7, 0);
+                                bf(0, 2, 1);
+                                bf(1, 3, 1);
+                                bf(4, 6, 2);
+                                bf(5, 7, 2);
+                                bf(0, 1, 3);
+                                bf(2, 3, 4);
+                                bf(4, 5, 5);
+                                bf(6, 7, 6);
+                            }
+                        }
+                        for (k, &x) in v.iter().enumerate().take(1 << R) {
+                            // SAFETY: as for the loads.
+                            unsafe { store(p.add(j + k * span), x) };
+                        }
+                    }
+                }
+            }
+
+            /// `N^{-1}` and `w·N^{-1}` (with Shoup constants) for the last
+            /// inverse stage, and `q` as a word for the final reduction.
+            struct LastStage {
+                n_inv: (__m512i, __m512i),
+                w_n_inv: (__m512i, __m512i),
+                q64: u64,
+            }
+
+            /// One inverse pass of `R ≤ 3` fused stages with gaps `g, 2g, …,
+            /// 2^(R−1)·g` over blocks of `2^R·g` coefficients. Stage `s` (gap
+            /// `2^s·g`, `h_s = N/2^(s+1)/g` blocks) gives sub-block `b` of
+            /// block `i` the twiddle `ψ^{−br(h_s + i·2^(R−1−s) + b)}`. With
+            /// `last`, the pass ends the transform and its top stage folds in
+            /// `N^{-1}`.
+            ///
+            /// # Safety
+            /// As [`inverse`]; `g ≥ 8`, `2^R·g` divides `a.len()`, and `last`
+            /// only when `2^R·g = a.len()`.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
+            unsafe fn inv_pass<const R: usize, const LAST: bool>(
+                a: &mut [u64],
+                g: usize,
+                w: &[u64],
+                ws: &[u64],
+                q: __m512i,
+                kq: __m512i,
+                last: Option<&LastStage>,
+            ) {
+                let n = a.len();
+                let block = g << R;
+                let bc = |table: &[u64], i: usize| _mm512_set1_epi64(table[i] as i64);
+                for i in 0..n / block {
+                    // 2^(R−1), …, 2, 1 twiddles for the pass's stages, in order.
+                    let mut tw = [(_mm512_setzero_si512(), _mm512_setzero_si512()); 7];
+                    for s in 0..R {
+                        let (subs, h) = (1 << (R - 1 - s), n / (2 * (g << s)));
+                        let off = (1 << R) - (1 << (R - s));
+                        for b in 0..subs {
+                            let idx = h + i * subs + b;
+                            tw[off + b] = (bc(w, idx), bc(ws, idx));
+                        }
+                    }
+                    let p = a[i * block..(i + 1) * block].as_mut_ptr();
+                    for j in (0..g).step_by(8) {
+                        let mut v = [_mm512_setzero_si512(); 8];
+                        for (k, x) in v.iter_mut().enumerate().take(1 << R) {
+                            // SAFETY: j + k·g + 8 ≤ 2^R·g = block, inside block i.
+                            *x = unsafe { load(p.add(j + k * g)) };
+                        }
+                        let mut bf = |x: usize, y: usize, t: usize| {
+                            (v[x], v[y]) = inv_bfly(v[x], v[y], tw[t].0, tw[t].1, q, kq);
+                        };
+                        // Every stage but the top one: pairs (x, y) and twiddle slots.
+                        match R {
+                            1 => {}
+                            2 => {
+                                bf(0, 1, 0);
+                                bf(2, 3, 1);
+                            }
+                            _ => {
+                                bf(0, 1, 0);
+                                bf(2, 3, 1);
+                                bf(4, 5, 2);
+                                bf(6, 7, 3);
+                                bf(0, 2, 4);
+                                bf(1, 3, 4);
+                                bf(4, 6, 5);
+                                bf(5, 7, 5);
+                            }
+                        }
+                        // The top stage: pairs 2^(R−1) apart, one twiddle (the last
+                        // slot), or N^{-1} folded in.
+                        let (half, t) = (1 << (R - 1), (1 << R) - 2);
+                        for k in 0..half {
+                            (v[k], v[k + half]) = if LAST {
+                                let l = last.expect("the last pass has its constants");
+                                last_bfly(v[k], v[k + half], l.n_inv, l.w_n_inv, q, l.q64, kq)
+                            } else {
+                                inv_bfly(v[k], v[k + half], tw[t].0, tw[t].1, q, kq)
+                            };
+                        }
+                        for (k, &x) in v.iter().enumerate().take(1 << R) {
+                            // SAFETY: as for the loads.
+                            unsafe { store(p.add(j + k * g), x) };
+                        }
+                    }
+                }
+            }
+
+            /// Stages fused per pass for `left` stages still to do above the
+            /// small-gap pass: three at a time, `4 = 2 + 2`.
+            fn pass_radix(left: u32) -> u32 {
+                match left {
+                    1 => 1,
+                    2 | 4 => 2,
+                    _ => MAX_RADIX,
+                }
+            }
+
+            /// The forward stages with gaps 8, 4, 2, 1 and the final reduction on
+            /// `a`, whose first 16-coefficient block is block `g0` of the
+            /// transform (`m = N/16` blocks at the gap-8 stage). `C` blocks per
+            /// iteration, so that their chains of dependent stages interleave.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
+            fn fwd_small_gaps<const C: usize>(
+                a: &mut [u64],
+                g0: usize,
+                m: usize,
+                w: &[u64],
+                ws: &[u64],
+                vt: &VecTables,
+                idx: &SmallGapIndices,
+                q64: u64,
+            ) {
+                let q = _mm512_set1_epi64(q64 as i64);
+                let kq = _mm512_set1_epi64((K * q64) as i64);
+                for (it, chunk) in a.chunks_exact_mut(16 * C).enumerate() {
+                    let p = chunk.as_mut_ptr();
+                    let first = g0 + C * it;
+                    let mut v = [[_mm512_setzero_si512(); 2]; C];
+                    for (c, xy) in v.iter_mut().enumerate() {
+                        let g = first + c;
+                        let (t8, t8s) = (
+                            _mm512_set1_epi64(w[m + g] as i64),
+                            _mm512_set1_epi64(ws[m + g] as i64),
+                        );
+                        // SAFETY: `chunk` has 16·C elements.
+                        let (x, y) = unsafe {
+                            fwd_bfly(load(p.add(16 * c)), load(p.add(16 * c + 8)), t8, t8s, q, kq)
+                        };
+                        let (x, y) = relayout(x, y, idx.fwd[0]);
+                        *xy = [x, y];
+                    }
+                    for (step, k) in [2, 1, 0].into_iter().enumerate() {
+                        for (c, xy) in v.iter_mut().enumerate() {
+                            let (x, y) = small_gap_step(
+                                xy[0],
+                                xy[1],
+                                &vt.fwd_small[k],
+                                first + c,
+                                q,
+                                kq,
+                                fwd_bfly,
+                            );
+                            let (x, y) = relayout(x, y, idx.fwd[step + 1]);
+                            *xy = [x, y];
+                        }
+                    }
+                    for (c, xy) in v.iter().enumerate() {
+                        // SAFETY: `chunk` has 16·C elements.
+                        unsafe {
+                            store(p.add(16 * c), reduce_from(xy[0], q64, 2 * K));
+                            store(p.add(16 * c + 8), reduce_from(xy[1], q64, 2 * K));
+                        }
+                    }
+                }
+            }
+
+            /// The inverse stages with gaps 1, 2, 4, 8 on `a`, whose first
+            /// 16-coefficient block is block `g0` of the transform; `C` blocks
+            /// per iteration as in [`fwd_small_gaps`].
+            #[inline]
+            #[target_feature(enable = $feat)]
+            fn inv_small_gaps<const C: usize>(
+                a: &mut [u64],
+                g0: usize,
+                w: &[u64],
+                ws: &[u64],
+                vt: &VecTables,
+                idx: &SmallGapIndices,
+                q64: u64,
+            ) {
+                let q = _mm512_set1_epi64(q64 as i64);
+                let kq = _mm512_set1_epi64((K * q64) as i64);
+                let h8 = w.len() / 16;
+                for (it, chunk) in a.chunks_exact_mut(16 * C).enumerate() {
+                    let p = chunk.as_mut_ptr();
+                    let first = g0 + C * it;
+                    let mut v = [[_mm512_setzero_si512(); 2]; C];
+                    for (c, xy) in v.iter_mut().enumerate() {
+                        // SAFETY: `chunk` has 16·C elements.
+                        let (x, y) = unsafe {
+                            relayout(load(p.add(16 * c)), load(p.add(16 * c + 8)), idx.inv[0])
+                        };
+                        *xy = [x, y];
+                    }
+                    for k in 0..3 {
+                        for (c, xy) in v.iter_mut().enumerate() {
+                            let (x, y) = small_gap_step(
+                                xy[0],
+                                xy[1],
+                                &vt.inv_small[k],
+                                first + c,
+                                q,
+                                kq,
+                                inv_bfly,
+                            );
+                            let (x, y) = relayout(x, y, idx.inv[k + 1]);
+                            *xy = [x, y];
+                        }
+                    }
+                    for (c, xy) in v.iter().enumerate() {
+                        let g = first + c;
+                        let (t8, t8s) = (
+                            _mm512_set1_epi64(w[h8 + g] as i64),
+                            _mm512_set1_epi64(ws[h8 + g] as i64),
+                        );
+                        let (x, y) = inv_bfly(xy[0], xy[1], t8, t8s, q, kq);
+                        // SAFETY: `chunk` has 16·C elements.
+                        unsafe {
+                            store(p.add(16 * c), x);
+                            store(p.add(16 * c + 8), y);
+                        }
+                    }
+                }
+            }
+
             /// Forward NTT, output in `[0, q)`; input in `[0, 4q)` (or `[0, 2K·q)`).
             ///
-            /// Stages are fused two at a time (radix 4) while the gap allows whole
-            /// vectors, and the last three stages plus the final reduction run in one
-            /// pass over registers.
+            /// Stages with gaps `N/2 … 16` run in passes of up to three fused
+            /// stages (radix 8); the stages with gaps 8, 4, 2, 1 and the final
+            /// reduction run in one pass over registers, 16 coefficients at a time.
             ///
             /// # Safety
             /// The CPU must support this module's target features; `a.len() == t.n`;
@@ -417,74 +721,37 @@ macro_rules! ntt_kernels {
                 let q64 = t.modulus.value();
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
-                let bc = |table: &[u64], i: usize| _mm512_set1_epi64(table[i] as i64);
                 let (w, ws) = (&t.psi_rev, &vt.psi_rev_shoup);
-                let mut gap = n;
-                let mut m = 1;
-                // Two stages at a time: gap → gap/2 → gap/4, needing gap/4 ≥ 8.
-                while gap >= 32 {
-                    let (half, quarter) = (gap / 2, gap / 4);
-                    for i in 0..m {
-                        let (w1, w1s) = (bc(w, m + i), bc(ws, m + i));
-                        let (wa, was) = (bc(w, 2 * m + 2 * i), bc(ws, 2 * m + 2 * i));
-                        let (wb, wbs) = (bc(w, 2 * m + 2 * i + 1), bc(ws, 2 * m + 2 * i + 1));
-                        let block = &mut a[i * gap..(i + 1) * gap];
-                        let p = block.as_mut_ptr();
-                        for j in (0..quarter).step_by(8) {
-                            // SAFETY: j + 3·quarter + 8 ≤ gap = block.len().
-                            unsafe {
-                                let (p0, p1, p2, p3) = (
-                                    p.add(j),
-                                    p.add(j + quarter),
-                                    p.add(j + half),
-                                    p.add(j + half + quarter),
-                                );
-                                let (x0, x2) = fwd_bfly(load(p0), load(p2), w1, w1s, q, kq);
-                                let (x1, x3) = fwd_bfly(load(p1), load(p3), w1, w1s, q, kq);
-                                let (x0, x1) = fwd_bfly(x0, x1, wa, was, q, kq);
-                                let (x2, x3) = fwd_bfly(x2, x3, wb, wbs, q, kq);
-                                store(p0, x0);
-                                store(p1, x1);
-                                store(p2, x2);
-                                store(p3, x3);
-                            }
-                        }
-                    }
-                    gap /= 4;
-                    m *= 4;
-                }
-                // One single stage if log2(N) leaves an odd count: gap 16 → 8.
-                if gap == 16 {
-                    for i in 0..m {
-                        let (w1, w1s) = (bc(w, m + i), bc(ws, m + i));
-                        let p = a[i * 16..].as_mut_ptr();
-                        // SAFETY: block i spans a[16i .. 16i + 16].
-                        unsafe {
-                            let (x, y) = fwd_bfly(load(p), load(p.add(8)), w1, w1s, q, kq);
-                            store(p, x);
-                            store(p.add(8), y);
-                        }
-                    }
-                }
-                // Gaps 4, 2, 1 and the final reduction, 16 coefficients at a time.
-                let idx = SmallGapIndices::new();
-                for (g, chunk) in a.chunks_exact_mut(16).enumerate() {
-                    let p = chunk.as_mut_ptr();
-                    // SAFETY: `chunk` has 16 elements.
+                let (mut gap, mut m) = (n, 1);
+                let mut left = (n / 16).trailing_zeros();
+                while left > 0 {
+                    let r = pass_radix(left);
+                    // SAFETY: gap ≥ 2^r·16, so every pass loads whole vectors inside a.
                     unsafe {
-                        let (mut x, mut y) = relayout(load(p), load(p.add(8)), idx.fwd[0]);
-                        for (step, k) in [2, 1, 0].into_iter().enumerate() {
-                            (x, y) = small_gap_step(x, y, &vt.fwd_small[k], g, q, kq, fwd_bfly);
-                            (x, y) = relayout(x, y, idx.fwd[step + 1]);
+                        match r {
+                            1 => fwd_pass::<1>(a, gap, m, w, ws, q, kq),
+                            2 => fwd_pass::<2>(a, gap, m, w, ws, q, kq),
+                            _ => fwd_pass::<3>(a, gap, m, w, ws, q, kq),
                         }
-                        let (lo, hi) = (x, y);
-                        store(p, reduce_from(lo, q64, 2 * K));
-                        store(p.add(8), reduce_from(hi, q64, 2 * K));
                     }
+                    gap >>= r;
+                    m <<= r;
+                    left -= r;
                 }
+                // Gap 8 between the two halves of each 16-coefficient block, then gaps
+                // 4, 2, 1 and the final reduction.
+                let idx = SmallGapIndices::new();
+                let whole = n - n % (16 * CH);
+                let (head, tail) = a.split_at_mut(whole);
+                fwd_small_gaps::<CH>(head, 0, m, w, ws, vt, &idx, q64);
+                fwd_small_gaps::<1>(tail, whole / 16, m, w, ws, vt, &idx, q64);
             }
 
             /// Inverse NTT including `N^{-1}`, output in `[0, q)`; input in `[0, 2q)` (or `[0, K·q)`).
+            ///
+            /// The mirror of [`forward`]: gaps 1, 2, 4, 8 in one register pass,
+            /// then passes of up to three fused stages; `N^{-1}` is folded into
+            /// the last stage.
             ///
             /// # Safety
             /// As [`forward`].
@@ -494,91 +761,42 @@ macro_rules! ntt_kernels {
                 let q64 = t.modulus.value();
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
-                let bc = |table: &[u64], i: usize| _mm512_set1_epi64(table[i] as i64);
                 let (w, ws) = (&t.psi_inv_rev, &vt.psi_inv_rev_shoup);
-                // Gaps 1, 2, 4, 16 coefficients at a time.
                 let idx = SmallGapIndices::new();
-                for (g, chunk) in a.chunks_exact_mut(16).enumerate() {
-                    let p = chunk.as_mut_ptr();
-                    // SAFETY: `chunk` has 16 elements.
+                let whole = n - n % (16 * CH);
+                let (head, tail) = a.split_at_mut(whole);
+                inv_small_gaps::<CH>(head, 0, w, ws, vt, &idx, q64);
+                inv_small_gaps::<1>(tail, whole / 16, w, ws, vt, &idx, q64);
+                let fin = LastStage {
+                    n_inv: (
+                        _mm512_set1_epi64(vt.n_inv.0 as i64),
+                        _mm512_set1_epi64(vt.n_inv.1 as i64),
+                    ),
+                    w_n_inv: (
+                        _mm512_set1_epi64(vt.last_w_n_inv.0 as i64),
+                        _mm512_set1_epi64(vt.last_w_n_inv.1 as i64),
+                    ),
+                    q64,
+                };
+                let mut gap = 16;
+                let mut left = (n / 16).trailing_zeros();
+                while left > 0 {
+                    let r = pass_radix(left);
+                    let last = left == r;
+                    // SAFETY: gap ≥ 16 and 2^r·gap divides N; `last` only on the
+                    // pass that reaches gap N/2.
                     unsafe {
-                        let (mut x, mut y) = relayout(load(p), load(p.add(8)), idx.inv[0]);
-                        for k in 0..3 {
-                            (x, y) = small_gap_step(x, y, &vt.inv_small[k], g, q, kq, inv_bfly);
-                            (x, y) = relayout(x, y, idx.inv[k + 1]);
-                        }
-                        store(p, x);
-                        store(p.add(8), y);
-                    }
-                }
-                // Then gap 8, 16, …: m blocks of 2·gap at each stage, m = N/(2·gap).
-                let mut gap = 8;
-                // One single stage if the remaining count is odd: gap 8 → 16.
-                let remaining = (n / 8).trailing_zeros();
-                if remaining % 2 == 1 {
-                    let h = n / 16;
-                    for i in 0..h {
-                        let (w1, w1s) = (bc(w, h + i), bc(ws, h + i));
-                        let p = a[i * 16..].as_mut_ptr();
-                        // SAFETY: block i spans a[16i .. 16i + 16].
-                        unsafe {
-                            let (x, y) = inv_bfly(load(p), load(p.add(8)), w1, w1s, q, kq);
-                            store(p, x);
-                            store(p.add(8), y);
+                        match (r, last) {
+                            (1, false) => inv_pass::<1, false>(a, gap, w, ws, q, kq, None),
+                            (2, false) => inv_pass::<2, false>(a, gap, w, ws, q, kq, None),
+                            (_, false) => inv_pass::<3, false>(a, gap, w, ws, q, kq, None),
+                            (1, true) => inv_pass::<1, true>(a, gap, w, ws, q, kq, Some(&fin)),
+                            (2, true) => inv_pass::<2, true>(a, gap, w, ws, q, kq, Some(&fin)),
+                            (_, true) => inv_pass::<3, true>(a, gap, w, ws, q, kq, Some(&fin)),
                         }
                     }
-                    gap = 16;
-                }
-                // Two stages at a time: gap g (blocks of 2g) then 2g (blocks of 4g). The
-                // very last stage (gap N/2, one block) also multiplies by N^{-1}:
-                // x' = (x + y)·N^{-1},  y' = (x − y)·(w·N^{-1}),  both reduced to [0, q).
-                let (ni, nis) = (
-                    _mm512_set1_epi64(vt.n_inv.0 as i64),
-                    _mm512_set1_epi64(vt.n_inv.1 as i64),
-                );
-                let (lw, lws) = (
-                    _mm512_set1_epi64(vt.last_w_n_inv.0 as i64),
-                    _mm512_set1_epi64(vt.last_w_n_inv.1 as i64),
-                );
-                while gap < n {
-                    let last = 4 * gap == n;
-                    let h1 = n / (2 * gap);
-                    let h2 = h1 / 2;
-                    for i in 0..h2 {
-                        let (wa, was) = (bc(w, h1 + 2 * i), bc(ws, h1 + 2 * i));
-                        let (wb, wbs) = (bc(w, h1 + 2 * i + 1), bc(ws, h1 + 2 * i + 1));
-                        let (w2, w2s) = (bc(w, h2 + i), bc(ws, h2 + i));
-                        let p = a[i * 4 * gap..].as_mut_ptr();
-                        for j in (0..gap).step_by(8) {
-                            // SAFETY: j + 3·gap + 8 ≤ 4·gap, inside block i.
-                            unsafe {
-                                let (p0, p1, p2, p3) = (
-                                    p.add(j),
-                                    p.add(j + gap),
-                                    p.add(j + 2 * gap),
-                                    p.add(j + 3 * gap),
-                                );
-                                let (x0, x1) = inv_bfly(load(p0), load(p1), wa, was, q, kq);
-                                let (x2, x3) = inv_bfly(load(p2), load(p3), wb, wbs, q, kq);
-                                let ((x0, x2), (x1, x3)) = if last {
-                                    (
-                                        last_bfly(x0, x2, ni, nis, lw, lws, q, q64, kq),
-                                        last_bfly(x1, x3, ni, nis, lw, lws, q, q64, kq),
-                                    )
-                                } else {
-                                    (
-                                        inv_bfly(x0, x2, w2, w2s, q, kq),
-                                        inv_bfly(x1, x3, w2, w2s, q, kq),
-                                    )
-                                };
-                                store(p0, x0);
-                                store(p1, x1);
-                                store(p2, x2);
-                                store(p3, x3);
-                            }
-                        }
-                    }
-                    gap *= 4;
+                    gap <<= r;
+                    left -= r;
                 }
             }
         }
