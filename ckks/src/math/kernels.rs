@@ -842,7 +842,7 @@ mod lanes512 {
 
     /// `p mod q` for `p = hi·2^64 + lo < 2^(b+63)` (module docs).
     #[inline]
-    #[target_feature(enable = "avx512f,avx512dq")]
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
     fn barrett(lo: V, hi: V, c: &Consts) -> V {
         let z = _mm512_or_si512(_mm512_sllv_epi64(hi, c.shl), _mm512_srlv_epi64(lo, c.shr));
         let est = mulhi64(z, c.m);
@@ -851,14 +851,14 @@ mod lanes512 {
     }
 
     #[inline]
-    #[target_feature(enable = "avx512f,avx512dq")]
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
     fn mul_mod(a: V, b: V, c: &Consts) -> V {
         barrett(_mm512_mullo_epi64(a, b), mulhi64(a, b), c)
     }
 
     /// `x mod q` for any word (`p = x < 2^(b+63)`).
     #[inline]
-    #[target_feature(enable = "avx512f,avx512dq")]
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
     fn reduce_word(x: V, c: &Consts) -> V {
         barrett(x, _mm512_setzero_si512(), c)
     }
@@ -869,7 +869,7 @@ mod lanes512 {
 
     /// `a·w mod q` (Shoup, exact quotient: `[0, 2q)`, then one subtraction).
     #[inline]
-    #[target_feature(enable = "avx512f,avx512dq")]
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
     fn mul_shoup(a: V, w: V, ws: V, c: &Consts) -> V {
         let est = mulhi64(a, ws);
         let r = _mm512_sub_epi64(_mm512_mullo_epi64(a, w), _mm512_mullo_epi64(est, c.q));
@@ -886,7 +886,7 @@ mod lanes512 {
     }
 
     #[inline]
-    #[target_feature(enable = "avx512f,avx512dq")]
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
     fn acc_mac(acc: Acc, a: V, b: V) -> Acc {
         let lo_p = _mm512_mullo_epi64(a, b);
         let lo = _mm512_add_epi64(acc.0, lo_p);
@@ -900,7 +900,7 @@ mod lanes512 {
     }
 
     #[inline]
-    #[target_feature(enable = "avx512f,avx512dq")]
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
     fn acc_reduce(acc: Acc, c: &Consts) -> V {
         barrett(acc.0, acc.1, c)
     }

@@ -171,8 +171,8 @@ fn mul_shoup52_lazy(a: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i 
 #[inline]
 #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
 fn mul_shoup64_lazy(a: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i {
-    let a_hi = _mm512_shuffle_epi32::<0xB1>(a);
-    let ws_hi = _mm512_shuffle_epi32::<0xB1>(ws);
+    let a_hi = swap32(a);
+    let ws_hi = swap32(ws);
     let hh = _mm512_mul_epu32(a_hi, ws_hi);
     let lh = _mm512_mul_epu32(a, ws_hi);
     let hl = _mm512_mul_epu32(a_hi, ws);
@@ -180,7 +180,29 @@ fn mul_shoup64_lazy(a: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i 
     _mm512_sub_epi64(_mm512_mullo_epi64(a, w), _mm512_mullo_epi64(est, q))
 }
 
-/// `x >> 32` in each 64-bit lane, as a byte shuffle.
+/// The two 32-bit halves of each 64-bit lane swapped (`vpshufd`): the high
+/// half where `vpmuludq` reads. Written as assembly because the compiler
+/// would turn the shuffle into a shift, which competes with the multiplies
+/// for their port.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn swap32(x: __m512i) -> __m512i {
+    let r: __m512i;
+    // SAFETY: a register-only shuffle; the function's target features
+    // guarantee AVX-512F.
+    unsafe {
+        std::arch::asm!(
+            "vpshufd {r}, {x}, 0xB1",
+            r = lateout(zmm_reg) r,
+            x = in(zmm_reg) x,
+            options(pure, nomem, nostack, preserves_flags),
+        );
+    }
+    r
+}
+
+/// `x >> 32` in each 64-bit lane, as a byte shuffle (`vpshufb`, assembly for
+/// the reason given at [`swap32`]).
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw")]
 fn shr32(x: __m512i) -> __m512i {
@@ -193,31 +215,41 @@ fn shr32(x: __m512i) -> __m512i {
         z, z, z, z, 15, 14, 13, 12, z, z, z, z, 7, 6, 5, 4, //
         z, z, z, z, 15, 14, 13, 12, z, z, z, z, 7, 6, 5, 4,
     );
-    _mm512_shuffle_epi8(x, idx)
+    let r: __m512i;
+    // SAFETY: a register-only shuffle; the function's target features
+    // guarantee AVX-512BW.
+    unsafe {
+        std::arch::asm!(
+            "vpshufb {r}, {x}, {idx}",
+            r = lateout(zmm_reg) r,
+            x = in(zmm_reg) x,
+            idx = in(zmm_reg) idx,
+            options(pure, nomem, nostack, preserves_flags),
+        );
+    }
+    r
 }
 
 /// High 64 bits of the lane-wise 128-bit product, from four 32×32 products.
-/// The high halves are brought down with a 32-bit lane swap (`vpshufd`,
-/// shuffle port) rather than shifts, which share the multipliers' port.
+/// The high halves are brought down with shuffles ([`swap32`], [`shr32`]) on
+/// the shuffle port rather than shifts, which share the multipliers' port.
 #[inline]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512bw")]
 pub(crate) fn mulhi64(a: __m512i, b: __m512i) -> __m512i {
     let lo32 = _mm512_set1_epi64(0xffff_ffff);
-    let a_hi = _mm512_shuffle_epi32::<0xB1>(a);
-    let b_hi = _mm512_shuffle_epi32::<0xB1>(b);
+    let a_hi = swap32(a);
+    let b_hi = swap32(b);
     let ll = _mm512_mul_epu32(a, b);
     let lh = _mm512_mul_epu32(a, b_hi);
     let hl = _mm512_mul_epu32(a_hi, b);
     let hh = _mm512_mul_epu32(a_hi, b_hi);
-    // x >> 32 as a swap of the 32-bit halves, then keep the low half.
-    let down = |x: __m512i| _mm512_and_si512(_mm512_shuffle_epi32::<0xB1>(x), lo32);
     let mid = _mm512_add_epi64(
-        _mm512_add_epi64(down(ll), _mm512_and_si512(lh, lo32)),
+        _mm512_add_epi64(shr32(ll), _mm512_and_si512(lh, lo32)),
         _mm512_and_si512(hl, lo32),
     );
     _mm512_add_epi64(
-        _mm512_add_epi64(hh, down(lh)),
-        _mm512_add_epi64(down(hl), down(mid)),
+        _mm512_add_epi64(hh, shr32(lh)),
+        _mm512_add_epi64(shr32(hl), shr32(mid)),
     )
 }
 
