@@ -6,6 +6,7 @@ pub mod automorphism;
 pub mod kernels;
 pub mod modulus;
 pub mod ntt;
+pub(crate) mod par;
 pub mod poly;
 pub mod primes;
 pub mod rns;

@@ -4,7 +4,7 @@
 
 use std::marker::PhantomData;
 
-use rayon::prelude::*;
+use crate::math::par::for_each_limb;
 use zeroize::Zeroize;
 
 use crate::math::kernels::Kernels;
@@ -29,22 +29,6 @@ pub struct RnsPoly<D> {
 impl<D> std::fmt::Debug for RnsPoly<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "RnsPoly {{ n: {}, basis: {:?} }}", self.n, self.basis)
-    }
-}
-
-/// Runs `f` on every limb, in parallel when there is more than one.
-fn for_each_limb<F>(n: usize, data: &mut [u64], f: F)
-where
-    F: Fn(usize, &mut [u64]) + Sync + Send,
-{
-    if data.len() > n {
-        data.par_chunks_exact_mut(n)
-            .enumerate()
-            .for_each(|(i, l)| f(i, l));
-    } else {
-        data.chunks_exact_mut(n)
-            .enumerate()
-            .for_each(|(i, l)| f(i, l));
     }
 }
 
