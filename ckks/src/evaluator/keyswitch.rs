@@ -18,13 +18,13 @@
 //!    leaving `c·s' + e'/P + (small rounding)`.
 //!
 //! Every limb of steps 2 and 3 is independent; they run in parallel over
-//! limbs, and the result does not depend on the number of threads. See
+//! limbs (inline with a one-thread pool), and the result does not depend on
+//! the number of threads. See
 //! `docs/key-switching.md`.
-
-use rayon::prelude::*;
 
 use crate::keys::SwitchingKey;
 use crate::math::kernels::Kernels;
+use crate::math::par::{for_each_limb, for_each_limb_pair};
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::{Basis, RnsContext};
 use crate::params::Params;
@@ -55,48 +55,46 @@ pub(crate) fn key_switch(
 
     let mut acc0 = RnsPoly::<Eval>::zero(rns, ext);
     let mut acc1 = RnsPoly::<Eval>::zero(rns, ext);
-    acc0.data_mut()
-        .par_chunks_exact_mut(n)
-        .zip(acc1.data_mut().par_chunks_exact_mut(n))
-        .enumerate()
-        .for_each(|(t, (o0, o1))| {
-            let m = rns.modulus(ext, t);
-            let key_limb = rns.global_index(ext, t);
-            // Step 1b: every digit on limb t, NTT form (a digit whose own
-            // primes include t is c itself on that limb).
-            let converted: Vec<Option<Vec<u64>>> = tables
-                .iter()
-                .enumerate()
-                .map(|(j, table)| {
-                    if table.src.contains(&t) {
-                        return None;
-                    }
-                    let dst = if t < table.src.start {
-                        t
-                    } else {
-                        t - table.src.len()
-                    };
-                    let mut buf = vec![0u64; n];
-                    table.conv.convert_centered_to(&preps[j], dst, &mut buf);
-                    rns.plan(ext, t).forward(&mut buf);
-                    Some(buf)
-                })
-                .collect();
-            let digits: Vec<&[u64]> = converted
-                .iter()
-                .map(|c| c.as_deref().unwrap_or_else(|| c_eval.limb(t)))
-                .collect();
-            let range = key_limb * n..(key_limb + 1) * n;
-            let kb: Vec<&[u64]> = key.b.iter().map(|p| &p.data()[range.clone()]).collect();
-            let ka: Vec<&[u64]> = key.a.iter().map(|p| &p.data()[range.clone()]).collect();
-            // Step 2: inner product with the key, products summed lazily in
-            // two words per lane and reduced once per block of digits.
-            let k = Kernels::best(m);
-            // The key holds a digit for every prime group of the top level;
-            // below it only the first `digits.len()` are used.
-            k.dot_to(o0, &digits, &kb[..digits.len()]);
-            k.dot_to(o1, &digits, &ka[..digits.len()]);
-        });
+    for_each_limb_pair(n, acc0.data_mut(), acc1.data_mut(), |t, o0, o1| {
+        let m = rns.modulus(ext, t);
+        let key_limb = rns.global_index(ext, t);
+        // Step 1b: every digit on limb t, NTT form (a digit whose own primes
+        // include t is c itself on that limb), in one buffer.
+        let mut converted = vec![0u64; tables.len() * n];
+        for ((j, table), buf) in tables.iter().enumerate().zip(converted.chunks_exact_mut(n)) {
+            if table.src.contains(&t) {
+                continue;
+            }
+            let dst = if t < table.src.start {
+                t
+            } else {
+                t - table.src.len()
+            };
+            table.conv.convert_centered_to(&preps[j], dst, buf);
+            rns.plan(ext, t).forward(buf);
+        }
+        let digits: Vec<&[u64]> = tables
+            .iter()
+            .zip(converted.chunks_exact(n))
+            .map(|(table, buf)| {
+                if table.src.contains(&t) {
+                    c_eval.limb(t)
+                } else {
+                    buf
+                }
+            })
+            .collect();
+        let range = key_limb * n..(key_limb + 1) * n;
+        let kb: Vec<&[u64]> = key.b.iter().map(|p| &p.data()[range.clone()]).collect();
+        let ka: Vec<&[u64]> = key.a.iter().map(|p| &p.data()[range.clone()]).collect();
+        // Step 2: inner product with the key, products summed lazily in two
+        // words per lane and reduced once per block of digits.
+        let k = Kernels::best(m);
+        // The key holds a digit for every prime group of the top level; below
+        // it only the first `digits.len()` are used.
+        k.dot_to(o0, &digits, &kb[..digits.len()]);
+        k.dot_to(o1, &digits, &ka[..digits.len()]);
+    });
     (mod_down(rns, acc0), mod_down(rns, acc1))
 }
 
@@ -105,13 +103,14 @@ pub(crate) fn key_switch(
 /// centred, so `(x − (r − h))·P^{-1} mod q_i` is `round(x/P)`. A floor instead of the rounding would leave a bias of `1/2`
 /// per coefficient, which the secret multiplies into a large low-frequency
 /// error on a few slots.
-pub(crate) fn mod_down(rns: &RnsContext, x: RnsPoly<Eval>) -> RnsPoly<Eval> {
+pub(crate) fn mod_down(rns: &RnsContext, mut x: RnsPoly<Eval>) -> RnsPoly<Eval> {
     let n = rns.n();
     let basis = x.basis();
     debug_assert!(basis.p);
     let level = basis.q - 1;
-    // [x]_P in coefficient form, centred: r − h with r = [x + h]_P, h = ⌊P/2⌋.
-    let mut p_part: Vec<u64> = x.data()[basis.q * n..].to_vec();
+    // [x]_P in coefficient form, in place: the special limbs are dropped
+    // below. Centred as r − h with r = [x + h]_P, h = ⌊P/2⌋, by the converter.
+    let (q_part, p_part) = x.data_mut().split_at_mut(basis.q * n);
     for (j, limb) in p_part.chunks_exact_mut(n).enumerate() {
         rns.plan(basis, basis.q + j).inverse(limb);
     }
@@ -119,18 +118,14 @@ pub(crate) fn mod_down(rns: &RnsContext, x: RnsPoly<Eval>) -> RnsPoly<Eval> {
     let src: Vec<&[u64]> = p_part.chunks_exact(n).collect();
     let prep = conv.prepare_centered(&src);
     let out_basis = Basis::level(level);
-    let mut out = x.into_truncated(level);
-    out.data_mut()
-        .par_chunks_exact_mut(n)
-        .enumerate()
-        .for_each(|(i, limb)| {
-            let m = rns.modulus(out_basis, i);
-            let mut buf = vec![0u64; n];
-            conv.convert_centered_to(&prep, i, &mut buf);
-            rns.plan(out_basis, i).forward(&mut buf);
-            Kernels::best(m).sub_mul_scalar_assign(limb, &buf, rns.p_inv_mod_q(i));
-        });
-    out
+    for_each_limb(n, q_part, |i, limb| {
+        let m = rns.modulus(out_basis, i);
+        let mut buf = vec![0u64; n];
+        conv.convert_centered_to(&prep, i, &mut buf);
+        rns.plan(out_basis, i).forward(&mut buf);
+        Kernels::best(m).sub_mul_scalar_assign(limb, &buf, rns.p_inv_mod_q(i));
+    });
+    x.into_truncated(level)
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use super::Evaluator;
 use crate::ciphertext::{Ciphertext, Ciphertext2};
 use crate::error::{Error, Result};
 use crate::keys::RelinKey;
-use crate::math::poly::RnsPoly;
+use crate::math::poly::{Eval, RnsPoly};
+use crate::meta::Scale;
 use crate::plaintext::Plaintext;
 
 impl Evaluator {
@@ -94,26 +95,39 @@ impl Evaluator {
     pub fn relinearize(&self, c: &Ciphertext2, rk: &RelinKey) -> Result<Ciphertext> {
         self.check("relinearize", c.params_id)?;
         self.check("relinearize", rk.0.params_id)?;
-        let rns = self.params.rns();
-        let d2_coeff = c.d2.clone().into_coeff(rns);
-        let (k0, k1) = key_switch(&self.params, &d2_coeff, &c.d2, &rk.0);
-        let mut c0 = c.d0.clone();
-        let mut c1 = c.d1.clone();
-        c0.add_assign(rns, &k0);
-        c1.add_assign(rns, &k1);
-        Ok(Ciphertext {
-            c0,
-            c1,
-            scale: c.scale,
-            params_id: c.params_id,
-        })
+        Ok(self.relinearize_parts(c.d0.clone(), c.d1.clone(), &c.d2, c.scale, rk))
     }
 
-    /// `relinearize(mul(a, b))`.
+    /// `(d0, d1) + key_switch(d2)`, reusing the first two polynomials.
+    fn relinearize_parts(
+        &self,
+        mut c0: RnsPoly<Eval>,
+        mut c1: RnsPoly<Eval>,
+        d2: &RnsPoly<Eval>,
+        scale: Scale,
+        rk: &RelinKey,
+    ) -> Ciphertext {
+        let rns = self.params.rns();
+        let d2_coeff = d2.clone().into_coeff(rns);
+        let (k0, k1) = key_switch(&self.params, &d2_coeff, d2, &rk.0);
+        c0.add_assign(rns, &k0);
+        c1.add_assign(rns, &k1);
+        Ciphertext {
+            c0,
+            c1,
+            scale,
+            params_id: self.params.id(),
+        }
+    }
+
+    /// `relinearize(mul(a, b))`, without copying the product's first two
+    /// polynomials.
     ///
     /// # Errors
     /// As [`Self::mul`] and [`Self::relinearize`].
     pub fn mul_relin(&self, a: &Ciphertext, b: &Ciphertext, rk: &RelinKey) -> Result<Ciphertext> {
-        self.relinearize(&self.mul(a, b)?, rk)
+        let d = self.mul(a, b)?;
+        self.check("relinearize", rk.0.params_id)?;
+        Ok(self.relinearize_parts(d.d0, d.d1, &d.d2, d.scale, rk))
     }
 }

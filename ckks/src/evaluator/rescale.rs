@@ -1,11 +1,10 @@
 //! Rescaling and level dropping.
 
-use rayon::prelude::*;
-
 use super::Evaluator;
 use crate::ciphertext::Ciphertext;
 use crate::error::{Error, Result};
 use crate::math::kernels::Kernels;
+use crate::math::par::for_each_limb;
 use crate::math::poly::{Eval, RnsPoly};
 use crate::math::rns::{Basis, RnsContext};
 
@@ -13,29 +12,25 @@ use crate::math::rns::{Basis, RnsContext};
 /// to `r = [c + h]_{q_ℓ}` gives `r − h ≡ c (mod q_ℓ)` with
 /// `r − h ∈ [−h, q_ℓ − h)`, so `(c − (r − h)) / q_ℓ = round(c / q_ℓ)`,
 /// computed on each remaining prime as `(c_i − [r − h]_{q_i})·q_ℓ^{-1}`. The
-/// correction `r − h` is formed per coefficient, then taken to NTT form.
+/// correction `r − h ∈ [−h, h]` is the centred representative of the last
+/// limb, which `Kernels::centered_from` reduces into each remaining prime;
+/// it is then taken to NTT form.
 fn rescale_poly(rns: &RnsContext, p: &RnsPoly<Eval>) -> RnsPoly<Eval> {
     let n = rns.n();
     let level = p.basis().q - 1;
     let basis = Basis::level(level);
-    let q_last = rns.modulus(basis, level);
-    let half = q_last.value() >> 1;
+    let q_last = rns.modulus(basis, level).value();
     let mut last = p.limb(level).to_vec();
     rns.plan(basis, level).inverse(&mut last);
-    for x in &mut last {
-        *x = q_last.add(*x, half);
-    }
     let mut out = p.truncated(level - 1);
-    out.data_mut()
-        .par_chunks_exact_mut(n)
-        .enumerate()
-        .for_each(|(i, limb)| {
-            let m = rns.modulus(basis, i);
-            let h = m.reduce(half);
-            let mut r: Vec<u64> = last.iter().map(|&x| m.sub(m.reduce(x), h)).collect();
-            rns.plan(basis, i).forward(&mut r);
-            Kernels::best(m).sub_mul_scalar_assign(limb, &r, rns.rescale_inv(level, i));
-        });
+    for_each_limb(n, out.data_mut(), |i, limb| {
+        let m = rns.modulus(basis, i);
+        let k = Kernels::best(m);
+        let mut r = vec![0u64; n];
+        k.centered_from(&mut r, &last, q_last);
+        rns.plan(basis, i).forward(&mut r);
+        k.sub_mul_scalar_assign(limb, &r, rns.rescale_inv(level, i));
+    });
     out
 }
 

@@ -159,11 +159,12 @@ impl Evaluator {
         self.check("rotate", a.params_id)?;
         self.check("rotate", gk.params_id)?;
         let plan = self.rotation_plan(step, gk)?;
-        let mut c = a.clone();
+        let mut c: Option<Ciphertext> = None;
         for g in plan {
-            c = self.apply_galois(&c, g, gk.get(g).expect("plan uses present keys"));
+            let key = gk.get(g).expect("plan uses present keys");
+            c = Some(self.apply_galois(c.as_ref().unwrap_or(a), g, key));
         }
-        Ok(c)
+        Ok(c.unwrap_or_else(|| a.clone()))
     }
 
     /// Conjugates every slot.

@@ -18,6 +18,8 @@
 //! overshoot is never negative, so it would add a bias that the canonical
 //! embedding concentrates on a few slots. See `docs/key-switching.md`.
 
+use std::borrow::Cow;
+
 use crate::math::kernels::Kernels;
 use crate::math::modulus::Modulus;
 
@@ -43,10 +45,10 @@ pub struct BasisConverter {
 /// Per-polynomial state of a centred conversion, shared by all targets
 /// (see [`BasisConverter::prepare_centered`]).
 #[derive(Clone, Debug)]
-pub struct Prepared {
-    /// One source prime: the source residues themselves. Several: the
-    /// scaled residues `y_i` of `x + ⌊Q_S/2⌋`.
-    y: Vec<u64>,
+pub struct Prepared<'a> {
+    /// One source prime: the source residues themselves, borrowed. Several:
+    /// the scaled residues `y_i` of `x + ⌊Q_S/2⌋`.
+    y: Cow<'a, [u64]>,
     /// Several source primes: the overshoot of each coefficient.
     u: Vec<u64>,
 }
@@ -130,11 +132,11 @@ impl BasisConverter {
     /// `x + ⌊Q_S/2⌋` are scaled and the overshoot estimated, so that the
     /// conversion is exact and then shifted back.
     #[must_use]
-    pub fn prepare_centered(&self, src: &[&[u64]]) -> Prepared {
+    pub fn prepare_centered<'a>(&self, src: &[&'a [u64]]) -> Prepared<'a> {
         let n = src.first().map_or(0, |s| s.len());
         if self.src.len() == 1 {
             return Prepared {
-                y: src[0].to_vec(),
+                y: Cow::Borrowed(src[0]),
                 u: Vec::new(),
             };
         }
@@ -154,12 +156,15 @@ impl BasisConverter {
         self.scale_sources(&refs, &mut y);
         let mut u = vec![0u64; n];
         self.quotients(&y, &mut u);
-        Prepared { y, u }
+        Prepared {
+            y: Cow::Owned(y),
+            u,
+        }
     }
 
     /// Second step of the centred exact conversion, for target `dst[ti]`:
     /// `out = [x_c]_t` with `x_c ∈ (−Q_S/2, Q_S/2]`, in `[0, t)`.
-    pub fn convert_centered_to(&self, prep: &Prepared, ti: usize, out: &mut [u64]) {
+    pub fn convert_centered_to(&self, prep: &Prepared<'_>, ti: usize, out: &mut [u64]) {
         let t = &self.dst[ti];
         if self.src.len() == 1 {
             // x ∈ [0, q): centred is x − q when x > q/2.
