@@ -487,8 +487,23 @@ macro_rules! simd_kernels {
         #[target_feature(enable = $feat)]
         pub unsafe fn centered_from(m: &Modulus, dst: &mut [u64], src: &[u64], p: u64) {
             let c = consts(m);
-            let (half, p_mod_q) = (splat(p >> 1), splat(m.reduce(p)));
             let s = split(dst.len());
+            if p < m.value() {
+                // x < p < q needs no reduction: x, or x − p + q above p/2.
+                let (half, q_minus_p) = (splat(p >> 1), splat(m.value() - p));
+                for k in (0..s).step_by(LANES) {
+                    // SAFETY: k + LANES ≤ s ≤ len of both slices.
+                    unsafe {
+                        let x = ld(src.as_ptr().add(k));
+                        st(
+                            dst.as_mut_ptr().add(k),
+                            select_gt(x, half, add_mod(x, q_minus_p, &c), x),
+                        );
+                    }
+                }
+                return super::scalar::centered_from(m, &mut dst[s..], &src[s..], p);
+            }
+            let (half, p_mod_q) = (splat(p >> 1), splat(m.reduce(p)));
             for k in (0..s).step_by(LANES) {
                 // SAFETY: k + LANES ≤ s ≤ len of both slices.
                 unsafe {
