@@ -14,7 +14,9 @@
 //! from a 32-byte seed, so a key can be stored and sent at half size.
 
 use rand::{CryptoRng, Rng, RngCore};
+use zeroize::Zeroize;
 
+use crate::math::kernels::Kernels;
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::Basis;
 use crate::math::sampling;
@@ -94,18 +96,20 @@ impl SwitchingKey {
             .iter()
             .enumerate()
             .map(|(j, aj)| {
-                let mut bj = gaussian_eval(params, top, rng);
-                let mut as_ = RnsPoly::product(rns, aj, &sk.eval);
-                bj.sub_assign(rns, &as_);
-                as_.zeroize();
+                let mut e = gaussian_eval(params, top, rng);
+                // b_j = e − a_j·s, then + P·s' on the limbs of digit j.
+                let mut bj = RnsPoly::product(rns, aj, &sk.eval);
+                bj.neg_assign(rns);
+                bj.add_assign(rns, &e);
+                e.zeroize();
+                let mut ps = vec![0u64; n];
                 for i in j * alpha..((j + 1) * alpha).min(params.max_level() + 1) {
-                    let m = rns.modulus(top, i);
-                    let pm = rns.p_mod_q(i);
-                    let src = &s_prime.data()[i * n..(i + 1) * n];
-                    for (x, &s) in bj.limb_mut(i).iter_mut().zip(src) {
-                        *x = m.add(*x, m.mul(pm, s));
-                    }
+                    let k = Kernels::best(rns.modulus(top, i));
+                    ps.copy_from_slice(&s_prime.data()[i * n..(i + 1) * n]);
+                    k.mul_scalar_assign(&mut ps, rns.p_mod_q(i));
+                    k.add_assign(bj.limb_mut(i), &ps);
                 }
+                ps.zeroize();
                 bj
             })
             .collect();
