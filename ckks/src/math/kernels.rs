@@ -525,22 +525,58 @@ macro_rules! simd_kernels {
             let c = consts(m);
             let per = terms(m.bits());
             let s = split(dst.len());
-            for k in (0..s).step_by(LANES) {
-                let mut res = splat(0);
-                for (ca, cb) in a.chunks(per).zip(b.chunks(per)) {
-                    let mut acc = acc_zero();
-                    for (x, y) in ca.iter().zip(cb) {
-                        // SAFETY: every operand has dst.len() ≥ k + LANES elements.
-                        acc = unsafe { acc_mac(acc, ld(x.as_ptr().add(k)), ld(y.as_ptr().add(k))) };
-                    }
-                    res = add_mod(res, acc_reduce(acc, &c), &c);
+            let pairs = s - s % (2 * LANES);
+            // Two vectors per step: their chains of products and reductions
+            // overlap.
+            for k in (0..pairs).step_by(2 * LANES) {
+                // SAFETY: every operand has dst.len() ≥ k + 2·LANES elements.
+                let r = unsafe { dot_block::<2>(k, a, b, per, &c) };
+                for (u, &v) in r.iter().enumerate() {
+                    // SAFETY: k + (u + 1)·LANES ≤ pairs ≤ dst.len().
+                    unsafe { st(dst.as_mut_ptr().add(k + u * LANES), v) };
                 }
+            }
+            for k in (pairs..s).step_by(LANES) {
+                // SAFETY: every operand has dst.len() ≥ k + LANES elements.
+                let r = unsafe { dot_block::<1>(k, a, b, per, &c) };
                 // SAFETY: k + LANES ≤ s ≤ dst.len().
-                unsafe { st(dst.as_mut_ptr().add(k), res) };
+                unsafe { st(dst.as_mut_ptr().add(k), r[0]) };
             }
             for (k, d) in dst.iter_mut().enumerate().skip(s) {
                 *d = super::scalar::dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])));
             }
+        }
+
+        /// `U` vectors of `Σ_j a[j][i]·b[j][i] mod q` from index `k`: lazy sums
+        /// of `per` products, each reduced and added.
+        ///
+        /// # Safety
+        /// The CPU supports this module's features; every operand has at least
+        /// `k + U·LANES` elements.
+        #[inline]
+        #[target_feature(enable = $feat)]
+        unsafe fn dot_block<const U: usize>(
+            k: usize,
+            a: &[&[u64]],
+            b: &[&[u64]],
+            per: usize,
+            c: &Consts,
+        ) -> [V; U] {
+            let mut res = [splat(0); U];
+            for (ca, cb) in a.chunks(per).zip(b.chunks(per)) {
+                let mut acc = [acc_zero(); U];
+                for (x, y) in ca.iter().zip(cb) {
+                    for (u, s) in acc.iter_mut().enumerate() {
+                        let o = k + u * LANES;
+                        // SAFETY: o + LANES ≤ k + U·LANES, within every operand.
+                        *s = unsafe { acc_mac(*s, ld(x.as_ptr().add(o)), ld(y.as_ptr().add(o))) };
+                    }
+                }
+                for (r, s) in res.iter_mut().zip(acc) {
+                    *r = add_mod(*r, acc_reduce(s, c), c);
+                }
+            }
+            res
         }
 
         /// # Safety
