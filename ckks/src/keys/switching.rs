@@ -96,12 +96,11 @@ impl SwitchingKey {
             .iter()
             .enumerate()
             .map(|(j, aj)| {
-                let mut e = gaussian_eval(params, top, rng);
                 // b_j = e − a_j·s, then + P·s' on the limbs of digit j.
-                let mut bj = RnsPoly::product(rns, aj, &sk.eval);
-                bj.neg_assign(rns);
-                bj.add_assign(rns, &e);
-                e.zeroize();
+                let mut bj = gaussian_eval(params, top, rng);
+                let mut as_ = RnsPoly::product(rns, aj, &sk.eval);
+                bj.sub_assign(rns, &as_);
+                as_.zeroize();
                 let mut ps = vec![0u64; n];
                 for i in j * alpha..((j + 1) * alpha).min(params.max_level() + 1) {
                     let k = Kernels::best(rns.modulus(top, i));
