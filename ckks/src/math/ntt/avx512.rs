@@ -282,6 +282,16 @@ unsafe fn store(p: *mut u64, v: __m512i) {
     unsafe { _mm512_storeu_si512(p.cast(), v) }
 }
 
+/// Twiddle `i` and its Shoup constant, broadcast to every lane.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn twiddle(w: &[u64], ws: &[u64], i: usize) -> (__m512i, __m512i) {
+    (
+        _mm512_set1_epi64(w[i] as i64),
+        _mm512_set1_epi64(ws[i] as i64),
+    )
+}
+
 /// Lane permutations of the three small-gap stages, built once per call:
 /// natural order → gap 4 → gap 2 → gap 1 → natural order (forward) and
 /// natural → 1 → 2 → 4 → natural (inverse), two `vpermt2q` per step.
@@ -465,14 +475,13 @@ macro_rules! ntt_kernels {
                 kq: __m512i,
             ) {
                 let span = gap >> R;
-                let bc = |table: &[u64], i: usize| _mm512_set1_epi64(table[i] as i64);
                 for i in 0..m {
                     // 1, 2, 4 twiddles for the pass's stages, stage after stage.
                     let mut tw = [(_mm512_setzero_si512(), _mm512_setzero_si512()); 7];
                     for s in 0..R {
                         for b in 0..1 << s {
                             let idx = ((m + i) << s) + b;
-                            tw[(1 << s) - 1 + b] = (bc(w, idx), bc(ws, idx));
+                            tw[(1 << s) - 1 + b] = twiddle(w, ws, idx);
                         }
                     }
                     let p = a[i * gap..(i + 1) * gap].as_mut_ptr();
@@ -549,7 +558,6 @@ macro_rules! ntt_kernels {
             ) {
                 let n = a.len();
                 let block = g << R;
-                let bc = |table: &[u64], i: usize| _mm512_set1_epi64(table[i] as i64);
                 for i in 0..n / block {
                     // 2^(R−1), …, 2, 1 twiddles for the pass's stages, in order.
                     let mut tw = [(_mm512_setzero_si512(), _mm512_setzero_si512()); 7];
@@ -558,7 +566,7 @@ macro_rules! ntt_kernels {
                         let off = (1 << R) - (1 << (R - s));
                         for b in 0..subs {
                             let idx = h + i * subs + b;
-                            tw[off + b] = (bc(w, idx), bc(ws, idx));
+                            tw[off + b] = twiddle(w, ws, idx);
                         }
                     }
                     let p = a[i * block..(i + 1) * block].as_mut_ptr();
@@ -618,6 +626,29 @@ macro_rules! ntt_kernels {
                 }
             }
 
+            /// Three small-gap stages on `C` blocks held in registers, blocks
+            /// `first…first + C`: stage `s` reads the per-butterfly twiddles
+            /// `tables[s]`, then moves each block to layout `chain[s]`.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            fn small_gap_stages<const C: usize>(
+                v: &mut [[__m512i; 2]; C],
+                first: usize,
+                tables: [&(Vec<u64>, Vec<u64>); 3],
+                chain: &[(__m512i, __m512i)],
+                q: __m512i,
+                kq: __m512i,
+                bfly: Bfly,
+            ) {
+                for (table, &next) in tables.into_iter().zip(chain) {
+                    for (c, xy) in v.iter_mut().enumerate() {
+                        let (x, y) = small_gap_step(xy[0], xy[1], table, first + c, q, kq, bfly);
+                        let (x, y) = relayout(x, y, next);
+                        *xy = [x, y];
+                    }
+                }
+            }
+
             /// The forward stages with gaps 8, 4, 2, 1 and the final reduction on
             /// `a`, whose first 16-coefficient block is block `g0` of the
             /// transform (`m = N/16` blocks at the gap-8 stage). `C` blocks per
@@ -643,10 +674,7 @@ macro_rules! ntt_kernels {
                     let mut v = [[_mm512_setzero_si512(); 2]; C];
                     for (c, xy) in v.iter_mut().enumerate() {
                         let g = first + c;
-                        let (t8, t8s) = (
-                            _mm512_set1_epi64(w[m + g] as i64),
-                            _mm512_set1_epi64(ws[m + g] as i64),
-                        );
+                        let (t8, t8s) = twiddle(w, ws, m + g);
                         // SAFETY: `chunk` has 16·C elements.
                         let (x, y) = unsafe {
                             fwd_bfly(load(p.add(16 * c)), load(p.add(16 * c + 8)), t8, t8s, q, kq)
@@ -654,21 +682,8 @@ macro_rules! ntt_kernels {
                         let (x, y) = relayout(x, y, idx.fwd[0]);
                         *xy = [x, y];
                     }
-                    for (step, k) in [2, 1, 0].into_iter().enumerate() {
-                        for (c, xy) in v.iter_mut().enumerate() {
-                            let (x, y) = small_gap_step(
-                                xy[0],
-                                xy[1],
-                                &vt.fwd_small[k],
-                                first + c,
-                                q,
-                                kq,
-                                fwd_bfly,
-                            );
-                            let (x, y) = relayout(x, y, idx.fwd[step + 1]);
-                            *xy = [x, y];
-                        }
-                    }
+                    let fwd_small = [&vt.fwd_small[2], &vt.fwd_small[1], &vt.fwd_small[0]];
+                    small_gap_stages(&mut v, first, fwd_small, &idx.fwd[1..], q, kq, fwd_bfly);
                     for (c, xy) in v.iter().enumerate() {
                         // SAFETY: `chunk` has 16·C elements.
                         unsafe {
@@ -707,27 +722,11 @@ macro_rules! ntt_kernels {
                         };
                         *xy = [x, y];
                     }
-                    for k in 0..3 {
-                        for (c, xy) in v.iter_mut().enumerate() {
-                            let (x, y) = small_gap_step(
-                                xy[0],
-                                xy[1],
-                                &vt.inv_small[k],
-                                first + c,
-                                q,
-                                kq,
-                                inv_bfly,
-                            );
-                            let (x, y) = relayout(x, y, idx.inv[k + 1]);
-                            *xy = [x, y];
-                        }
-                    }
+                    let inv_small = [&vt.inv_small[0], &vt.inv_small[1], &vt.inv_small[2]];
+                    small_gap_stages(&mut v, first, inv_small, &idx.inv[1..], q, kq, inv_bfly);
                     for (c, xy) in v.iter().enumerate() {
                         let g = first + c;
-                        let (t8, t8s) = (
-                            _mm512_set1_epi64(w[h8 + g] as i64),
-                            _mm512_set1_epi64(ws[h8 + g] as i64),
-                        );
+                        let (t8, t8s) = twiddle(w, ws, h8 + g);
                         let (x, y) = inv_bfly(xy[0], xy[1], t8, t8s, q, kq);
                         // SAFETY: `chunk` has 16·C elements.
                         unsafe {
