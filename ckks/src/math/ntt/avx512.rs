@@ -282,6 +282,34 @@ unsafe fn store(p: *mut u64, v: __m512i) {
     unsafe { _mm512_storeu_si512(p.cast(), v) }
 }
 
+/// The `2^R` vectors `stride` apart from `p` (the other slots zero).
+///
+/// # Safety
+/// `p` must be valid for reading `(2^R − 1)·stride + 8` `u64`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn load_strided<const R: usize>(p: *const u64, stride: usize) -> [__m512i; 8] {
+    let mut v = [_mm512_setzero_si512(); 8];
+    for (k, x) in v.iter_mut().enumerate().take(1 << R) {
+        // SAFETY: k·stride + 8 ≤ (2^R − 1)·stride + 8, guaranteed by the caller.
+        *x = unsafe { load(p.add(k * stride)) };
+    }
+    v
+}
+
+/// Stores the first `2^R` vectors of `v` `stride` apart from `p`.
+///
+/// # Safety
+/// `p` must be valid for writing `(2^R − 1)·stride + 8` `u64`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn store_strided<const R: usize>(p: *mut u64, stride: usize, v: &[__m512i; 8]) {
+    for (k, &x) in v.iter().enumerate().take(1 << R) {
+        // SAFETY: as for `load_strided`.
+        unsafe { store(p.add(k * stride), x) };
+    }
+}
+
 /// Twiddle `i` and its Shoup constant, broadcast to every lane.
 #[inline]
 #[target_feature(enable = "avx512f")]
@@ -486,11 +514,8 @@ macro_rules! ntt_kernels {
                     }
                     let p = a[i * gap..(i + 1) * gap].as_mut_ptr();
                     for j in (0..span).step_by(8) {
-                        let mut v = [_mm512_setzero_si512(); 8];
-                        for (k, x) in v.iter_mut().enumerate().take(1 << R) {
-                            // SAFETY: j + k·span + 8 ≤ 2^R·span = gap, inside block i.
-                            *x = unsafe { load(p.add(j + k * span)) };
-                        }
+                        // SAFETY: j + (2^R − 1)·span + 8 ≤ 2^R·span = gap, inside block i.
+                        let mut v = unsafe { load_strided::<R>(p.add(j), span) };
                         let mut bf = |x: usize, y: usize, t: usize| {
                             (v[x], v[y]) = fwd_bfly(v[x], v[y], tw[t].0, tw[t].1, q, kq);
                         };
@@ -518,10 +543,8 @@ macro_rules! ntt_kernels {
                                 bf(6, 7, 6);
                             }
                         }
-                        for (k, &x) in v.iter().enumerate().take(1 << R) {
-                            // SAFETY: as for the loads.
-                            unsafe { store(p.add(j + k * span), x) };
-                        }
+                        // SAFETY: as for the loads.
+                        unsafe { store_strided::<R>(p.add(j), span, &v) };
                     }
                 }
             }
@@ -571,11 +594,8 @@ macro_rules! ntt_kernels {
                     }
                     let p = a[i * block..(i + 1) * block].as_mut_ptr();
                     for j in (0..g).step_by(8) {
-                        let mut v = [_mm512_setzero_si512(); 8];
-                        for (k, x) in v.iter_mut().enumerate().take(1 << R) {
-                            // SAFETY: j + k·g + 8 ≤ 2^R·g = block, inside block i.
-                            *x = unsafe { load(p.add(j + k * g)) };
-                        }
+                        // SAFETY: j + (2^R − 1)·g + 8 ≤ 2^R·g = block, inside block i.
+                        let mut v = unsafe { load_strided::<R>(p.add(j), g) };
                         let mut bf = |x: usize, y: usize, t: usize| {
                             (v[x], v[y]) = inv_bfly(v[x], v[y], tw[t].0, tw[t].1, q, kq);
                         };
@@ -608,10 +628,8 @@ macro_rules! ntt_kernels {
                                 inv_bfly(v[k], v[k + half], tw[t].0, tw[t].1, q, kq)
                             };
                         }
-                        for (k, &x) in v.iter().enumerate().take(1 << R) {
-                            // SAFETY: as for the loads.
-                            unsafe { store(p.add(j + k * g), x) };
-                        }
+                        // SAFETY: as for the loads.
+                        unsafe { store_strided::<R>(p.add(j), g, &v) };
                     }
                 }
             }
