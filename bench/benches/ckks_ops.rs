@@ -7,10 +7,10 @@
 
 use bench::{single_thread, spec_from_env, Fixture};
 use ckks::math::ntt::{force_backend, Backend, NttPlan};
+use ckks::rng::ChaCha20;
 use ckks::{Decryptor, Encryptor, Evaluator, KeyGenerator};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 
 fn ops(c: &mut Criterion) {
     single_thread();
@@ -28,7 +28,7 @@ fn ops_with(c: &mut Criterion, label: &str) {
     let log_n = p.n().trailing_zeros();
     let top = p.max_level();
     let id = |op: &str| format!("{label}/{op}/logN={log_n}");
-    let mut rng = ChaCha20Rng::seed_from_u64(2);
+    let mut rng = ChaCha20::seed_from_u64(2);
     let kg = KeyGenerator::new(p);
     let ev = Evaluator::new(p);
     let enc = Encryptor::with_public_key(p, &f.pk).unwrap();

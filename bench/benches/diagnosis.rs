@@ -12,12 +12,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use ckks::rng::ChaCha20;
 use ckks::{Params, ParamsSpec};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ml::encrypted::{EvaluationKeys, Hospital, InferencePlan, Layout, Patient};
 use ml::{Dataset, FeatureSelection, Model, Split, TrainOptions};
 use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 
 /// TenSEAL's ciphertext for one query in the published pipeline, bytes.
 const TENSEAL_UPLOAD_BYTES: f64 = 331_539.0;
@@ -47,7 +47,7 @@ fn setup() -> Setup {
 }
 
 fn parties(s: &Setup, plan: &InferencePlan) -> (Patient, Hospital) {
-    let mut patient = Patient::with_rng(&s.params, ChaCha20Rng::seed_from_u64(1));
+    let mut patient = Patient::with_rng(&s.params, ChaCha20::seed_from_u64(1));
     let keys: EvaluationKeys = patient.evaluation_keys(plan).expect("keys");
     let hospital = Hospital::new(&s.params, &s.model.classifier, plan, keys).expect("hospital");
     (patient, hospital)

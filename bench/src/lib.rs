@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
+use ckks::rng::ChaCha20;
 use ckks::{
     Ciphertext, Encoder, Encryptor, GaloisKeys, KeyGenerator, Params, ParamsSpec, PublicKey,
     RelinKey, SecretKey,
 };
 use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha20Rng;
 
 /// Runs everything on one thread, as the reference figures were measured.
 /// Safe to call more than once.
@@ -63,7 +63,7 @@ impl Fixture {
     #[must_use]
     pub fn new(spec: &ParamsSpec) -> Self {
         let params = Params::new(spec).expect("benchmark parameters");
-        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let mut rng = ChaCha20::seed_from_u64(1);
         let kg = KeyGenerator::new(&params);
         let sk = kg.secret_key_with_rng(&mut rng);
         let pk = kg.public_key_with_rng(&sk, &mut rng).expect("keys");

@@ -1,7 +1,7 @@
 //! Helpers for tests and benchmarks: replayable seeds and precision in bits.
 
+use crate::rng::ChaCha20;
 use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 
 use crate::encoding::Complex;
 
@@ -19,8 +19,8 @@ pub fn test_seed() -> u64 {
 
 /// A ChaCha20 generator from [`test_seed`].
 #[must_use]
-pub fn test_rng() -> ChaCha20Rng {
-    ChaCha20Rng::seed_from_u64(test_seed())
+pub fn test_rng() -> ChaCha20 {
+    ChaCha20::seed_from_u64(test_seed())
 }
 
 /// Precision of a result: `−log2` of the largest and of the mean absolute

@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
+use ckks::rng::ChaCha20;
 use ckks::testing::{precision, test_rng};
 use ckks::{
     Complex, Decryptor, Encoder, Encryptor, Error, Evaluator, GaloisKeys, KeyGenerator, Params,
     ParamsSpec, RelinKey, SecretKey,
 };
 use rand::Rng;
-use rand_chacha::ChaCha20Rng;
 
 struct Setup {
     params: Arc<Params>,
@@ -16,7 +16,7 @@ struct Setup {
     pk: ckks::PublicKey,
     rk: RelinKey,
     gk: GaloisKeys,
-    rng: ChaCha20Rng,
+    rng: ChaCha20,
 }
 
 /// Keys under `spec`; Galois keys for `steps`, or every ±2^k when `None`.
@@ -41,7 +41,7 @@ fn setup(spec: &ParamsSpec, steps: Option<&[i64]>) -> Setup {
     }
 }
 
-fn random_slots(rng: &mut ChaCha20Rng, n: usize) -> Vec<Complex> {
+fn random_slots(rng: &mut ChaCha20, n: usize) -> Vec<Complex> {
     (0..n)
         .map(|_| Complex::new(rng.gen_range(-1.0..1.0), rng.gen_range(-1.0..1.0)))
         .collect()

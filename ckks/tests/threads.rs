@@ -1,14 +1,14 @@
 //! Parallel key generation and key switching give the same bytes on one
 //! thread as on many.
 
+use ckks::rng::ChaCha20;
 use ckks::testing::test_seed;
 use ckks::{Encoder, Encryptor, Evaluator, KeyGenerator, Params, ParamsSpec, Wire};
 use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 
 fn run(seed: u64) -> Vec<Vec<u8>> {
     let params = Params::new(&ParamsSpec::seed()).unwrap();
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let mut rng = ChaCha20::seed_from_u64(seed);
     let kg = KeyGenerator::new(&params);
     let sk = kg.secret_key_with_rng(&mut rng);
     let pk = kg.public_key_with_rng(&sk, &mut rng).unwrap();

@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ckks::rng::ChaCha20;
 use ckks::{Params, ParamsSpec};
 use indicatif::{ProgressBar, ProgressStyle};
 use ml::encrypted::{Answer, Hospital, InferencePlan, Layout, Output, Patient};
 use ml::{Dataset, FeatureSelection, Model, SigmoidPoly, Split, TrainOptions};
 use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 
 use crate::report::{LayoutReport, ParamsReport, Quality, Report, SigmoidReport};
 
@@ -182,7 +182,7 @@ fn run_layout(
 ) -> Result<LayoutReport, DemoError> {
     let plan = plan_for(layout, model.n_features(), opts.sigmoid)?;
     let rng = match opts.seed {
-        Some(s) => ChaCha20Rng::seed_from_u64(s),
+        Some(s) => ChaCha20::seed_from_u64(s),
         None => ckks::rng::os_seeded(),
     };
     let mut patient = Patient::with_rng(params, rng);

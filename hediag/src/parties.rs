@@ -18,12 +18,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use ckks::rng::ChaCha20;
 use ckks::{Params, ParamsSpec};
 use ml::encrypted::{Answer, Hospital, Layout, Output, Patient, PublicBundle, Query};
 use ml::files::{self, hex};
 use ml::{Confusion, Dataset, Encryption, FeatureSelection, Model, ModelInfo, Records, Split};
 use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
 
 use crate::{Error, Result};
@@ -59,8 +59,8 @@ pub struct TrainOptions {
     pub out: PathBuf,
 }
 
-fn rng_for(seed: Option<u64>) -> ChaCha20Rng {
-    seed.map_or_else(ckks::rng::os_seeded, ChaCha20Rng::seed_from_u64)
+fn rng_for(seed: Option<u64>) -> ChaCha20 {
+    seed.map_or_else(ckks::rng::os_seeded, ChaCha20::seed_from_u64)
 }
 
 /// Trains a model, attaches its encryption settings and writes it.
@@ -347,7 +347,7 @@ pub fn patient_encrypt_bytes(
     seed: Option<u64>,
 ) -> Result<Vec<u8>> {
     if let Some(seed) = seed {
-        keys.patient.set_rng(ChaCha20Rng::seed_from_u64(seed));
+        keys.patient.set_rng(ChaCha20::seed_from_u64(seed));
     }
     let rows = keys.info.standardize(records)?;
     let query = keys.patient.encrypt(&keys.info.plan, &rows)?;

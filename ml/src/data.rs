@@ -6,9 +6,9 @@
 
 use std::path::Path;
 
+use ckks::rng::ChaCha20;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 
 use crate::error::{Error, Result};
 
@@ -373,7 +373,7 @@ impl Split {
                 reason: format!("test fraction {test_fraction} is not in (0, 1)"),
             });
         }
-        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let mut rng = ChaCha20::seed_from_u64(seed);
         let (mut train, mut test) = (Vec::new(), Vec::new());
         for class in [0u8, 1] {
             let mut rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
@@ -394,7 +394,7 @@ impl Split {
     /// [`Error::InvalidArgument`] if `k < 2` or a class has fewer than `k`
     /// rows.
     pub fn k_fold(labels: &[u8], k: usize, seed: u64) -> Result<Vec<Self>> {
-        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let mut rng = ChaCha20::seed_from_u64(seed);
         let mut folds = vec![Vec::new(); k.max(1)];
         for class in [0u8, 1] {
             let mut rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();

@@ -7,12 +7,12 @@ mod common;
 
 use std::path::Path;
 
+use ckks::rng::ChaCha20;
 use ckks::{Params, ParamsSpec, Wire};
 use ml::encrypted::{Answer, Hospital, InferencePlan, Layout, Patient, PublicBundle, Query};
 use ml::files::{self, FileKind};
 use ml::{Encryption, Error, ModelInfo, Records};
 use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 
 fn seed() -> u64 {
     let seed = std::env::var("ML_TEST_SEED")
@@ -48,7 +48,7 @@ fn bundle_query_and_answer_round_trip_through_bytes() {
     let (model, info, records) = served();
     let params = info.check().unwrap();
     let id = info.id();
-    let mut patient = Patient::with_rng(&params, ChaCha20Rng::seed_from_u64(seed()));
+    let mut patient = Patient::with_rng(&params, ChaCha20::seed_from_u64(seed()));
     let bundle = patient.public_bundle(&info.plan).unwrap();
     let bundle_bytes = bundle.to_bytes(&params, id);
     let loaded = PublicBundle::from_bytes(&params, id, &bundle_bytes, "bundle").unwrap();
@@ -76,7 +76,7 @@ fn each_fault_in_a_file_is_named() {
     let (_, info, records) = served();
     let params = info.check().unwrap();
     let id = info.id();
-    let mut patient = Patient::with_rng(&params, ChaCha20Rng::seed_from_u64(seed()));
+    let mut patient = Patient::with_rng(&params, ChaCha20::seed_from_u64(seed()));
     let rows = info.standardize(&records).unwrap();
     let bytes = patient
         .encrypt(&info.plan, &rows)
@@ -123,7 +123,7 @@ fn a_secret_key_is_refused_wherever_public_material_is_expected() {
     let id = info.id();
     let dir = temp_dir("secret");
     let path = dir.join("secret.key");
-    let mut patient = Patient::with_rng(&params, ChaCha20Rng::seed_from_u64(seed()));
+    let mut patient = Patient::with_rng(&params, ChaCha20::seed_from_u64(seed()));
     patient.save_secret_key(&path, id).unwrap();
     let sk_file = std::fs::read(&path).unwrap();
     assert!(matches!(
@@ -159,7 +159,7 @@ fn the_secret_key_file_round_trips_with_owner_only_permissions() {
     let id = info.id();
     let dir = temp_dir("sk");
     let path = dir.join("secret.key");
-    let mut patient = Patient::with_rng(&params, ChaCha20Rng::seed_from_u64(seed()));
+    let mut patient = Patient::with_rng(&params, ChaCha20::seed_from_u64(seed()));
     patient.save_secret_key(&path, id).unwrap();
     let rows = info.standardize(&records).unwrap();
     let query = patient.encrypt(&info.plan, &rows[..3]).unwrap();

@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use std::path::Path;
 
+use ckks::rng::ChaCha20;
 use ckks::{Decryptor, Encoder, Encryptor, KeyGenerator, Params, SecretKey, Wire};
 use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
 
 use zeroize::Zeroizing;
@@ -21,7 +21,7 @@ pub struct Patient {
     params: Arc<Params>,
     sk: SecretKey,
     encoder: Encoder,
-    rng: ChaCha20Rng,
+    rng: ChaCha20,
 }
 
 impl std::fmt::Debug for Patient {
@@ -42,7 +42,7 @@ impl Patient {
     /// A patient drawing its key and all encryption randomness from `rng`
     /// (inject a seeded one for reproducible tests).
     #[must_use]
-    pub fn with_rng(params: &Arc<Params>, mut rng: ChaCha20Rng) -> Self {
+    pub fn with_rng(params: &Arc<Params>, mut rng: ChaCha20) -> Self {
         let sk = KeyGenerator::new(params).secret_key_with_rng(&mut rng);
         Self {
             params: Arc::clone(params),
@@ -54,7 +54,7 @@ impl Patient {
 
     /// Replaces the generator of encryption and key randomness (inject a
     /// seeded one for reproducible runs).
-    pub fn set_rng(&mut self, rng: ChaCha20Rng) {
+    pub fn set_rng(&mut self, rng: ChaCha20) {
         self.rng = rng;
     }
 
@@ -202,7 +202,7 @@ impl Patient {
             .par_iter()
             .zip(&seeds)
             .map(|(chunk, seed)| {
-                let mut rng = ChaCha20Rng::from_seed(*seed);
+                let mut rng = ChaCha20::from_seed(*seed);
                 let vectors: Vec<Vec<f64>> = match plan.layout {
                     Layout::PerPatient | Layout::Batched => {
                         let mut v = vec![0.0; slots];

@@ -6,12 +6,12 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
+use ckks::rng::ChaCha20;
 use ckks::{
     Ciphertext, Decryptor, Encoder, Encryptor, Evaluator, GaloisKeys, KeyGenerator, Params,
     ParamsSpec, Plaintext, PublicKey, RelinKey, SecretKey, Wire,
 };
 use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha20Rng;
 
 use crate::{Precision, Sizes, FEATURES, STRIDE};
 
@@ -78,7 +78,7 @@ impl Ours {
         let params = Params::new(spec).map_err(e)?;
         let slots = params.slots();
         let (sk, pk, rk, gk) = keygen(&params)?;
-        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let mut rng = ChaCha20::seed_from_u64(7);
         let mut uniform =
             |n: usize| -> Vec<f64> { (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect() };
         let (x, y, w) = (uniform(slots), uniform(slots), uniform(FEATURES));
