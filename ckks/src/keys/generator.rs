@@ -9,10 +9,10 @@ use rayon::prelude::*;
 use super::galois::GaloisKeys;
 use super::public::PublicKey;
 use super::secret::SecretKey;
-use super::switching::{expand_uniform, gaussian_eval, RelinKey, SwitchingKey};
+use super::switching::{expand_uniform, key_gaussian_eval, RelinKey, SwitchingKey};
 use crate::error::Result;
 use crate::math::automorphism::{
-    apply_eval, eval_permutation, galois_element_conjugate, galois_element_for_step,
+    eval_permutation, galois_element_conjugate, galois_element_for_step,
 };
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::Basis;
@@ -81,7 +81,7 @@ impl KeyGenerator {
         let a = expand_uniform(&self.params, seed, basis, 1)
             .pop()
             .expect("one polynomial");
-        let mut b = gaussian_eval(&self.params, basis, rng);
+        let mut b = key_gaussian_eval(&self.params, basis, rng);
         b.sub_assign(rns, &RnsPoly::product(rns, &a, &sk.eval));
         Ok(PublicKey {
             b,
@@ -110,8 +110,10 @@ impl KeyGenerator {
     ) -> Result<RelinKey> {
         self.params.check_id("relin_key", sk.params_id)?;
         let mut s2 = RnsPoly::product(self.params.rns(), &sk.eval, &sk.eval);
-        let key = SwitchingKey::generate(&self.params, sk, &s2, rng);
+        let mut neg_s = sk.negated(self.params.rns());
+        let key = SwitchingKey::generate(&self.params, &neg_s, &s2, rng);
         s2.zeroize();
+        neg_s.zeroize();
         Ok(RelinKey(key))
     }
 
@@ -171,17 +173,19 @@ impl KeyGenerator {
         elements.sort_unstable();
         elements.dedup();
         let seeds: Vec<[u8; 32]> = elements.iter().map(|_| rng.gen()).collect();
+        let mut neg_s = sk.negated(self.params.rns());
         let keys: BTreeMap<u64, SwitchingKey> = elements
             .par_iter()
             .zip(seeds.par_iter())
             .map(|(&g, &seed)| {
                 let mut key_rng = crate::rng::from_seed(seed);
                 let mut s_g = self.automorphism_of_secret(sk, g);
-                let key = SwitchingKey::generate(&self.params, sk, &s_g, &mut key_rng);
+                let key = SwitchingKey::generate(&self.params, &neg_s, &s_g, &mut key_rng);
                 s_g.zeroize();
                 (g, key)
             })
             .collect();
+        neg_s.zeroize();
         Ok(GaloisKeys {
             keys,
             n,
@@ -193,10 +197,11 @@ impl KeyGenerator {
     fn automorphism_of_secret(&self, sk: &SecretKey, g: u64) -> RnsPoly<Eval> {
         let rns = self.params.rns();
         let perm = eval_permutation(rns.n(), g);
-        let mut out = RnsPoly::<Eval>::zero(rns, sk.eval.basis());
+        let mut data = Vec::with_capacity(sk.eval.data().len());
         for i in 0..sk.eval.num_limbs() {
-            apply_eval(sk.eval.limb(i), &perm, out.limb_mut(i));
+            let limb = sk.eval.limb(i);
+            data.extend(perm.iter().map(|&p| limb[p as usize]));
         }
-        out
+        RnsPoly::from_raw(rns, sk.eval.basis(), data)
     }
 }

@@ -3,6 +3,7 @@
 use zeroize::Zeroize;
 
 use crate::math::poly::{Eval, RnsPoly};
+use crate::math::rns::RnsContext;
 
 /// The secret key: small coefficients of `s` and `s` in NTT form over every
 /// prime of `QP`. Zeroized on drop; `Debug` prints nothing of it.
@@ -20,6 +21,14 @@ impl SecretKey {
     #[must_use]
     pub fn params_id(&self) -> u64 {
         self.params_id
+    }
+
+    /// `−s` in NTT form over `QP`, for key generation (`b = e + a·(−s)` is
+    /// one multiply-add). The caller zeroizes it.
+    pub(crate) fn negated(&self, rns: &RnsContext) -> RnsPoly<Eval> {
+        let mut neg = self.eval.clone();
+        neg.neg_assign(rns);
+        neg
     }
 }
 

@@ -17,12 +17,11 @@ use rand::{CryptoRng, Rng, RngCore};
 use zeroize::Zeroize;
 
 use crate::math::kernels::Kernels;
+use crate::math::memory;
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::Basis;
 use crate::math::sampling;
 use crate::params::Params;
-
-use super::secret::SecretKey;
 
 /// A key that switches a ciphertext component from `s'` to `s`.
 #[derive(Clone, Debug)]
@@ -54,15 +53,18 @@ pub(crate) fn expand_uniform(
     count: usize,
 ) -> Vec<RnsPoly<Eval>> {
     let rns = params.rns();
+    let n = rns.n();
     let mut rng = crate::rng::from_seed(seed);
     (0..count)
         .map(|_| {
-            let mut p = RnsPoly::<Eval>::zero(rns, basis);
-            let n = rns.n();
-            for (i, limb) in p.data_mut().chunks_exact_mut(n).enumerate() {
+            // Kept (a key's or ciphertext's mask): pages mapped up front.
+            let mut data = Vec::with_capacity(rns.limbs(basis) * n);
+            memory::prefault(&mut data);
+            data.resize(rns.limbs(basis) * n, 0);
+            for (i, limb) in data.chunks_exact_mut(n).enumerate() {
                 sampling::uniform_into(rns.modulus(basis, i), &mut rng, limb);
             }
-            p
+            RnsPoly::from_raw(rns, basis, data)
         })
         .collect()
 }
@@ -73,15 +75,31 @@ pub(crate) fn gaussian_eval<R: RngCore + CryptoRng>(
     basis: Basis,
     rng: &mut R,
 ) -> RnsPoly<Eval> {
-    let e = sampling::gaussian(params.n(), rng);
-    RnsPoly::<Coeff>::from_signed(params.rns(), basis, &e).into_eval(params.rns())
+    let mut e = sampling::gaussian(params.n(), rng);
+    let poly = RnsPoly::<Coeff>::from_signed(params.rns(), basis, &e).into_eval(params.rns());
+    e.zeroize();
+    poly
+}
+
+/// [`gaussian_eval`] for the polynomial that becomes a key's `b`: the same
+/// draws and values, in a buffer whose pages are mapped up front.
+pub(crate) fn key_gaussian_eval<R: RngCore + CryptoRng>(
+    params: &Params,
+    basis: Basis,
+    rng: &mut R,
+) -> RnsPoly<Eval> {
+    let mut e = sampling::gaussian(params.n(), rng);
+    let poly = RnsPoly::<Coeff>::from_signed_kept(params.rns(), basis, &e).into_eval(params.rns());
+    e.zeroize();
+    poly
 }
 
 impl SwitchingKey {
-    /// Generates the key from `s_prime` (NTT form over `Q_L·P`) to `sk`.
+    /// Generates the key from `s_prime` to `s`, given `neg_s = −s` (both in
+    /// NTT form over `Q_L·P`; see [`crate::SecretKey::negated`]).
     pub(crate) fn generate<R: RngCore + CryptoRng>(
         params: &Params,
-        sk: &SecretKey,
+        neg_s: &RnsPoly<Eval>,
         s_prime: &RnsPoly<Eval>,
         rng: &mut R,
     ) -> Self {
@@ -96,11 +114,10 @@ impl SwitchingKey {
             .iter()
             .enumerate()
             .map(|(j, aj)| {
-                // b_j = e − a_j·s, then + P·s' on the limbs of digit j.
-                let mut bj = gaussian_eval(params, top, rng);
-                let mut as_ = RnsPoly::product(rns, aj, &sk.eval);
-                bj.sub_assign(rns, &as_);
-                as_.zeroize();
+                // b_j = e + a_j·(−s) (one multiply-add per limb), then
+                // + P·s' on the limbs of digit j.
+                let mut bj = key_gaussian_eval(params, top, rng);
+                bj.mul_add_assign(rns, aj, neg_s);
                 let mut ps = vec![0u64; n];
                 for i in j * alpha..((j + 1) * alpha).min(params.max_level() + 1) {
                     let k = Kernels::best(rns.modulus(top, i));

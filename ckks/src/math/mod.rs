@@ -4,6 +4,7 @@
 
 pub mod automorphism;
 pub mod kernels;
+pub(crate) mod memory;
 pub mod modulus;
 pub mod ntt;
 pub(crate) mod par;

@@ -252,25 +252,37 @@ impl RnsPoly<Coeff> {
     /// limb of `basis`.
     #[must_use]
     pub fn from_signed(ctx: &RnsContext, basis: Basis, coeffs: &[i64]) -> Self {
-        let mut p = Self::zero(ctx, basis);
-        let n = p.n;
+        Self::signed_limbs(ctx, basis, coeffs, false)
+    }
+
+    /// [`Self::from_signed`] for a polynomial that outlives its maker (a
+    /// key): the pages of its buffer are mapped in one call
+    /// ([`crate::math::memory::prefault`]).
+    pub(crate) fn from_signed_kept(ctx: &RnsContext, basis: Basis, coeffs: &[i64]) -> Self {
+        Self::signed_limbs(ctx, basis, coeffs, true)
+    }
+
+    fn signed_limbs(ctx: &RnsContext, basis: Basis, coeffs: &[i64], kept: bool) -> Self {
+        let n = ctx.n();
+        debug_assert_eq!(coeffs.len(), n);
         // Errors and secrets are tiny: when every |c| is below a prime, the
-        // residue is c or q + c, a select the compiler vectorizes.
+        // residue is c or q + c, a select the compiler vectorizes. The limbs
+        // are written once, as they are computed (no zero fill first).
         let max_abs = coeffs.iter().map(|c| c.unsigned_abs()).max().unwrap_or(0);
-        for (i, l) in p.data.chunks_exact_mut(n).enumerate() {
+        let mut data = Vec::with_capacity(ctx.limbs(basis) * n);
+        if kept {
+            crate::math::memory::prefault(&mut data);
+        }
+        for i in 0..ctx.limbs(basis) {
             let m = ctx.modulus(basis, i);
             if max_abs < m.value() {
                 let q = m.value() as i64;
-                for (x, &c) in l.iter_mut().zip(coeffs) {
-                    *x = (c + (q & (c >> 63))) as u64;
-                }
+                data.extend(coeffs.iter().map(|&c| (c + (q & (c >> 63))) as u64));
             } else {
-                for (x, &c) in l.iter_mut().zip(coeffs) {
-                    *x = m.reduce_i64(c);
-                }
+                data.extend(coeffs.iter().map(|&c| m.reduce_i64(c)));
             }
         }
-        p
+        Self::from_raw(ctx, basis, data)
     }
 }
 
