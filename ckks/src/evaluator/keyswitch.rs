@@ -27,6 +27,7 @@ use crate::math::kernels::Kernels;
 use crate::math::par::{for_each_limb, for_each_limb_pair};
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::{Basis, RnsContext};
+use crate::math::scratch::{with_scratch, Wipe};
 use crate::params::Params;
 
 /// `(k0, k1)` over `Q_ℓ` with `k0 + k1·s ≈ c·s'`. `c` is given in both forms
@@ -59,41 +60,42 @@ pub(crate) fn key_switch(
         let m = rns.modulus(ext, t);
         let key_limb = rns.global_index(ext, t);
         // Step 1b: every digit on limb t, NTT form (a digit whose own primes
-        // include t is c itself on that limb), in one buffer.
-        let mut converted = vec![0u64; tables.len() * n];
-        for ((j, table), buf) in tables.iter().enumerate().zip(converted.chunks_exact_mut(n)) {
-            if table.src.contains(&t) {
-                continue;
-            }
-            let dst = if t < table.src.start {
-                t
-            } else {
-                t - table.src.len()
-            };
-            table.conv.convert_centered_to(&preps[j], dst, buf);
-            rns.plan(ext, t).forward(buf);
-        }
-        let digits: Vec<&[u64]> = tables
-            .iter()
-            .zip(converted.chunks_exact(n))
-            .map(|(table, buf)| {
+        // include t is c itself on that limb), in one scratch buffer.
+        with_scratch(tables.len() * n, Wipe::No, |converted| {
+            for ((j, table), buf) in tables.iter().enumerate().zip(converted.chunks_exact_mut(n)) {
                 if table.src.contains(&t) {
-                    c_eval.limb(t)
-                } else {
-                    buf
+                    continue;
                 }
-            })
-            .collect();
-        let range = key_limb * n..(key_limb + 1) * n;
-        let kb: Vec<&[u64]> = key.b.iter().map(|p| &p.data()[range.clone()]).collect();
-        let ka: Vec<&[u64]> = key.a.iter().map(|p| &p.data()[range.clone()]).collect();
-        // Step 2: inner product with the key, products summed lazily in two
-        // words per lane and reduced once per block of digits.
-        let k = Kernels::best(m);
-        // The key holds a digit for every prime group of the top level; below
-        // it only the first `digits.len()` are used.
-        k.dot_to(o0, &digits, &kb[..digits.len()]);
-        k.dot_to(o1, &digits, &ka[..digits.len()]);
+                let dst = if t < table.src.start {
+                    t
+                } else {
+                    t - table.src.len()
+                };
+                table.conv.convert_centered_to(&preps[j], dst, buf);
+                rns.plan(ext, t).forward(buf);
+            }
+            let digits: Vec<&[u64]> = tables
+                .iter()
+                .zip(converted.chunks_exact(n))
+                .map(|(table, buf)| {
+                    if table.src.contains(&t) {
+                        c_eval.limb(t)
+                    } else {
+                        buf
+                    }
+                })
+                .collect();
+            let range = key_limb * n..(key_limb + 1) * n;
+            let kb: Vec<&[u64]> = key.b.iter().map(|p| &p.data()[range.clone()]).collect();
+            let ka: Vec<&[u64]> = key.a.iter().map(|p| &p.data()[range.clone()]).collect();
+            // Step 2: inner product with the key, products summed lazily in
+            // two words per lane and reduced once per block of digits.
+            let k = Kernels::best(m);
+            // The key holds a digit for every prime group of the top level;
+            // below it only the first `digits.len()` are used.
+            k.dot_to(o0, &digits, &kb[..digits.len()]);
+            k.dot_to(o1, &digits, &ka[..digits.len()]);
+        });
     });
     (mod_down(rns, acc0), mod_down(rns, acc1))
 }
@@ -120,10 +122,12 @@ pub(crate) fn mod_down(rns: &RnsContext, mut x: RnsPoly<Eval>) -> RnsPoly<Eval> 
     let out_basis = Basis::level(level);
     for_each_limb(n, q_part, |i, limb| {
         let m = rns.modulus(out_basis, i);
-        let mut buf = vec![0u64; n];
-        conv.convert_centered_to(&prep, i, &mut buf);
-        rns.plan(out_basis, i).forward(&mut buf);
-        Kernels::best(m).sub_mul_scalar_assign(limb, &buf, rns.p_inv_mod_q(i));
+        // Wiped: in encryption, [x]_P is not public.
+        with_scratch(n, Wipe::Yes, |buf| {
+            conv.convert_centered_to(&prep, i, buf);
+            rns.plan(out_basis, i).forward(buf);
+            Kernels::best(m).sub_mul_scalar_assign(limb, buf, rns.p_inv_mod_q(i));
+        });
     });
     x.into_truncated(level)
 }

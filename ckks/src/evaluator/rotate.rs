@@ -8,7 +8,7 @@ use crate::ciphertext::Ciphertext;
 use crate::error::{Error, Result};
 use crate::keys::{GaloisKeys, SwitchingKey};
 use crate::math::automorphism::{
-    apply_eval, eval_permutation, galois_element_conjugate, galois_element_for_step,
+    eval_permutation, extend_eval, galois_element_conjugate, galois_element_for_step,
 };
 use crate::math::poly::{Eval, RnsPoly};
 use crate::meta::Scale;
@@ -48,11 +48,12 @@ impl Evaluator {
     }
 
     fn permute(&self, p: &RnsPoly<Eval>, perm: &[u32]) -> RnsPoly<Eval> {
-        let mut out = RnsPoly::<Eval>::zero(self.params.rns(), p.basis());
+        // Written once, limb by limb (no zero fill first).
+        let mut data = Vec::with_capacity(p.data().len());
         for i in 0..p.num_limbs() {
-            apply_eval(p.limb(i), perm, out.limb_mut(i));
+            extend_eval(p.limb(i), perm, &mut data);
         }
-        out
+        RnsPoly::from_raw(self.params.rns(), p.basis(), data)
     }
 
     /// `σ_g` followed by a switch from `σ_g(s)` back to `s`.

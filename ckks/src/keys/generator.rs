@@ -12,7 +12,7 @@ use super::secret::SecretKey;
 use super::switching::{expand_uniform, key_gaussian_eval, RelinKey, SwitchingKey};
 use crate::error::Result;
 use crate::math::automorphism::{
-    eval_permutation, galois_element_conjugate, galois_element_for_step,
+    eval_permutation, extend_eval, galois_element_conjugate, galois_element_for_step,
 };
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::Basis;
@@ -199,8 +199,7 @@ impl KeyGenerator {
         let perm = eval_permutation(rns.n(), g);
         let mut data = Vec::with_capacity(sk.eval.data().len());
         for i in 0..sk.eval.num_limbs() {
-            let limb = sk.eval.limb(i);
-            data.extend(perm.iter().map(|&p| limb[p as usize]));
+            extend_eval(sk.eval.limb(i), &perm, &mut data);
         }
         RnsPoly::from_raw(rns, sk.eval.basis(), data)
     }

@@ -72,6 +72,12 @@ pub fn apply_eval(input: &[u64], perm: &[u32], out: &mut [u64]) {
     }
 }
 
+/// [`apply_eval`] appending the permuted limb to `out`: builds a new
+/// polynomial limb by limb without filling it with zeros first.
+pub fn extend_eval(input: &[u64], perm: &[u32], out: &mut Vec<u64>) {
+    out.extend(perm.iter().map(|&p| input[p as usize]));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +107,10 @@ mod tests {
             let mut e = vec![0; n];
             apply_eval(&ea, &eval_permutation(n, g), &mut e);
             assert_eq!(c, e, "g = {g}");
+            let mut appended = vec![7];
+            extend_eval(&ea, &eval_permutation(n, g), &mut appended);
+            assert_eq!(appended[1..], e[..], "appended, g = {g}");
+            assert_eq!(appended[0], 7);
         }
         assert_eq!(galois_element_for_step(0, n), 1);
         assert_eq!(galois_element_for_step(1, n), 5);

@@ -12,3 +12,4 @@ pub mod poly;
 pub mod primes;
 pub mod rns;
 pub mod sampling;
+pub(crate) mod scratch;
