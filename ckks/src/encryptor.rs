@@ -19,6 +19,7 @@ use crate::keys::{PublicKey, SecretKey};
 use crate::math::poly::{Coeff, RnsPoly};
 use crate::math::rns::Basis;
 use crate::math::sampling;
+use crate::math::scratch::Wipe;
 use crate::params::Params;
 use crate::plaintext::Plaintext;
 use std::sync::Arc;
@@ -133,8 +134,9 @@ impl<'a> Encryptor<'a> {
         let mut c1 = gaussian_eval(params, ext, rng);
         c0.mul_add_assign(rns, &v, &b);
         c1.mul_add_assign(rns, &v, &a);
-        let mut c0 = mod_down(rns, c0);
-        let c1 = mod_down(rns, c1);
+        // [x]_P of u·pk + e is not public: the scratch is wiped.
+        let mut c0 = mod_down(rns, c0, Wipe::Yes);
+        let c1 = mod_down(rns, c1, Wipe::Yes);
         c0.add_assign(rns, &pt.poly);
         Ciphertext {
             c0,

@@ -97,15 +97,19 @@ pub(crate) fn key_switch(
             k.dot_to(o1, &digits, &ka[..digits.len()]);
         });
     });
-    (mod_down(rns, acc0), mod_down(rns, acc1))
+    // The buffers hold values derived from the ciphertext being switched,
+    // which the caller holds in the clear: no wipe.
+    (mod_down(rns, acc0, Wipe::No), mod_down(rns, acc1, Wipe::No))
 }
 
 /// Divides a polynomial over `Q_ℓ·P` by `P`, rounding, and drops the special
 /// primes. With `h = ⌊P/2⌋` and `r = [x + h]_P`, `r − h ≡ x (mod P)` is
-/// centred, so `(x − (r − h))·P^{-1} mod q_i` is `round(x/P)`. A floor instead of the rounding would leave a bias of `1/2`
-/// per coefficient, which the secret multiplies into a large low-frequency
-/// error on a few slots.
-pub(crate) fn mod_down(rns: &RnsContext, mut x: RnsPoly<Eval>) -> RnsPoly<Eval> {
+/// centred, so `(x − (r − h))·P^{-1} mod q_i` is `round(x/P)`. A floor
+/// instead of the rounding would leave a bias of `1/2` per coefficient,
+/// which the secret multiplies into a large low-frequency error on a few
+/// slots. `wipe` says whether the scratch that held `[x]_P`
+/// is zeroized: yes in encryption, where `x` is not public.
+pub(crate) fn mod_down(rns: &RnsContext, mut x: RnsPoly<Eval>, wipe: Wipe) -> RnsPoly<Eval> {
     let n = rns.n();
     let basis = x.basis();
     debug_assert!(basis.p);
@@ -122,8 +126,7 @@ pub(crate) fn mod_down(rns: &RnsContext, mut x: RnsPoly<Eval>) -> RnsPoly<Eval> 
     let out_basis = Basis::level(level);
     for_each_limb(n, q_part, |i, limb| {
         let m = rns.modulus(out_basis, i);
-        // Wiped: in encryption, [x]_P is not public.
-        with_scratch(n, Wipe::Yes, |buf| {
+        with_scratch(n, wipe, |buf| {
             conv.convert_centered_to(&prep, i, buf);
             rns.plan(out_basis, i).forward(buf);
             Kernels::best(m).sub_mul_scalar_assign(limb, buf, rns.p_inv_mod_q(i));
@@ -161,7 +164,7 @@ mod tests {
                     *c = xi.rem_euclid(q) as u64;
                 }
             }
-            let out = mod_down(rns, poly.into_eval(rns)).into_coeff(rns);
+            let out = mod_down(rns, poly.into_eval(rns), Wipe::Yes).into_coeff(rns);
             for i in 0..=level {
                 let md = rns.modulus(Basis::level(level), i);
                 let wrong = (0..n)
