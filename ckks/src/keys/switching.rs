@@ -19,7 +19,7 @@ use zeroize::Zeroize;
 use crate::math::kernels::Kernels;
 use crate::math::memory;
 use crate::math::poly::{Coeff, Eval, RnsPoly};
-use crate::math::rns::Basis;
+use crate::math::rns::{Basis, RnsContext};
 use crate::math::sampling;
 use crate::params::Params;
 
@@ -75,10 +75,7 @@ pub(crate) fn gaussian_eval<R: RngCore + CryptoRng>(
     basis: Basis,
     rng: &mut R,
 ) -> RnsPoly<Eval> {
-    let mut e = sampling::gaussian(params.n(), rng);
-    let poly = RnsPoly::<Coeff>::from_signed(params.rns(), basis, &e).into_eval(params.rns());
-    e.zeroize();
-    poly
+    gaussian_eval_with(params, basis, rng, RnsPoly::from_signed)
 }
 
 /// [`gaussian_eval`] for the polynomial that becomes a key's `b`: the same
@@ -88,8 +85,19 @@ pub(crate) fn key_gaussian_eval<R: RngCore + CryptoRng>(
     basis: Basis,
     rng: &mut R,
 ) -> RnsPoly<Eval> {
+    gaussian_eval_with(params, basis, rng, RnsPoly::from_signed_kept)
+}
+
+/// Samples the errors, reduces them into every limb with `limbs`, and
+/// takes the result to NTT form; the coefficients are zeroized.
+fn gaussian_eval_with<R: RngCore + CryptoRng>(
+    params: &Params,
+    basis: Basis,
+    rng: &mut R,
+    limbs: fn(&RnsContext, Basis, &[i64]) -> RnsPoly<Coeff>,
+) -> RnsPoly<Eval> {
     let mut e = sampling::gaussian(params.n(), rng);
-    let poly = RnsPoly::<Coeff>::from_signed_kept(params.rns(), basis, &e).into_eval(params.rns());
+    let poly = limbs(params.rns(), basis, &e).into_eval(params.rns());
     e.zeroize();
     poly
 }
