@@ -704,7 +704,7 @@ mod ifma {
     use std::arch::x86_64::{
         _mm512_add_epi64, _mm512_and_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64,
         _mm512_or_si512, _mm512_set1_epi64, _mm512_setzero_si512, _mm512_sllv_epi64,
-        _mm512_srli_epi64, _mm512_srlv_epi64, _mm512_sub_epi64,
+        _mm512_srli_epi64, _mm512_srlv_epi64,
     };
 
     use super::avx512_lanes::{add_q, csub, ld, neg_q, select_gt, splat, st, sub_q, LANES, V};
@@ -714,6 +714,8 @@ mod ifma {
     /// Broadcast constants of one prime.
     pub struct Consts {
         q: V,
+        /// `2^52 − q`: `lo52(est·(2^52 − q)) ≡ −est·q (mod 2^52)`.
+        neg_q: V,
         m: V,
         mask: V,
         shl: V,
@@ -728,6 +730,7 @@ mod ifma {
         let m = ((1u128 << (51 + b)) / u128::from(q)) as u64;
         Consts {
             q: splat(q),
+            neg_q: splat((1 << 52) - q),
             m: splat(m),
             mask: _mm512_set1_epi64((1i64 << 52) - 1),
             shl: splat(u64::from(53 - b)),
@@ -766,10 +769,8 @@ mod ifma {
         let zero = _mm512_setzero_si512();
         let z = _mm512_or_si512(_mm512_sllv_epi64(hi, c.shl), _mm512_srlv_epi64(lo, c.shr));
         let est = _mm512_madd52hi_epu64(zero, z, c.m);
-        let r = _mm512_and_si512(
-            _mm512_sub_epi64(lo, _mm512_madd52lo_epu64(zero, est, c.q)),
-            c.mask,
-        );
+        // lo − est·q mod 2^52, the product added as est·(2^52 − q).
+        let r = _mm512_and_si512(_mm512_madd52lo_epu64(lo, est, c.neg_q), c.mask);
         csub(csub(r, c.q), c.q)
     }
 
@@ -802,13 +803,8 @@ mod ifma {
     fn mul_shoup(a: V, w: V, ws: V, c: &Consts) -> V {
         let zero = _mm512_setzero_si512();
         let est = _mm512_madd52hi_epu64(zero, a, ws);
-        let r = _mm512_and_si512(
-            _mm512_sub_epi64(
-                _mm512_madd52lo_epu64(zero, a, w),
-                _mm512_madd52lo_epu64(zero, est, c.q),
-            ),
-            c.mask,
-        );
+        let prod = _mm512_madd52lo_epu64(zero, a, w);
+        let r = _mm512_and_si512(_mm512_madd52lo_epu64(prod, est, c.neg_q), c.mask);
         csub(r, c.q)
     }
 

@@ -11,6 +11,8 @@
 //!   bits of two lanes, so Shoup's trick uses `w' = ⌊w·2^52/q⌋`:
 //!   `est = ⌊a·w'/2^52⌋`, `r = (a·w − est·q) mod 2^52 ∈ [0, 2q)`, valid for
 //!   `a < 2^52`, i.e. every value in `[0, 4q)` when `q < 2^50`. `K = 2`.
+//!   The subtraction rides in the third multiply-add, which adds
+//!   `lo52(est·(2^52 − q)) ≡ −est·q` to `lo52(a·w)`: three IFMA and a mask.
 //! * **64-bit lanes** (`dq`, primes up to 61 bits, AVX-512F+DQ+BW):
 //!   `w' = ⌊w·2^64/q⌋`; the quotient estimate takes three of the four
 //!   32×32-bit partial products of `a·w'` and may be 2 short, so `K = 4`
@@ -149,13 +151,12 @@ fn transition(from: Option<usize>, to: Option<usize>) -> ([i64; 8], [i64; 8]) {
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn mul_shoup52_lazy(a: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i {
     let zero = _mm512_setzero_si512();
+    let two52 = _mm512_set1_epi64(1 << 52);
     let est = _mm512_madd52hi_epu64(zero, a, ws);
     let prod = _mm512_madd52lo_epu64(zero, a, w);
-    let sub = _mm512_madd52lo_epu64(zero, est, q);
-    _mm512_and_si512(
-        _mm512_sub_epi64(prod, sub),
-        _mm512_set1_epi64((1i64 << 52) - 1),
-    )
+    // −est·q mod 2^52 as est·(2^52 − q), added in the multiplier.
+    let r = _mm512_madd52lo_epu64(prod, est, _mm512_sub_epi64(two52, q));
+    _mm512_and_si512(r, _mm512_set1_epi64((1i64 << 52) - 1))
 }
 
 /// `a·w mod q` in `[0, 4q)` for any 64-bit `a` (Shoup, 64-bit constant
