@@ -1,7 +1,8 @@
 //! Every element-wise kernel backend the CPU supports is bit-exact with the
 //! scalar reference, on primes of 12 to 61 bits, lengths with and without
 //! a vector tail, inputs at the top of the range, and dot products long
-//! enough to cross the lazy blocks. A backend the CPU supports that this
+//! enough to cross the lazy blocks (and long sums of the largest residues).
+//! A backend the CPU supports that this
 //! test did not run is a failure, not a skip.
 
 use ckks::math::kernels::{backend_for, Kernels};
@@ -101,6 +102,19 @@ fn check(backend: Backend) -> usize {
                     &format!("dot with {terms} constants"),
                 );
             }
+            // Long sums of the largest residues: past the lazy blocks of the
+            // smallest primes each backend takes, and past 2^10 terms, where
+            // the IFMA products' middle accumulator would overflow.
+            if len <= 8 {
+                for terms in [1025usize, 4097] {
+                    let top = vec![q - 1; len];
+                    let xr: Vec<&[u64]> = vec![top.as_slice(); terms];
+                    same(
+                        &|k, x| k.dot_to(x, &xr, &xr),
+                        &format!("dot of {terms} terms q − 1"),
+                    );
+                }
+            }
             ran += 1;
         }
     }
@@ -143,7 +157,10 @@ fn dispatch_picks_the_best_supported_backend() {
         .ok()
         .and_then(|v| Backend::from_name(&v));
     for bits in [40u32, 50, 60] {
-        let supported = |b: Backend| b.cpu_supports() && (b != Backend::Ifma || bits <= 50);
+        // IFMA above 50 bits: 64-bit lanes with IFMA products.
+        let supported = |b: Backend| {
+            b.cpu_supports() && (b != Backend::Ifma || bits <= 50 || Backend::Avx512.cpu_supports())
+        };
         let want = forced
             .into_iter()
             .chain([Backend::Ifma, Backend::Avx512, Backend::Avx2])

@@ -44,15 +44,17 @@ use crate::math::modulus::Modulus;
 use crate::math::ntt::force_backend;
 use crate::math::ntt::{forced_backend, Backend};
 
-/// Largest prime size of the IFMA kernels.
+/// Largest prime size of the IFMA kernels on 52-bit lanes; larger primes
+/// take 64-bit lanes with IFMA products.
 pub const IFMA_MAX_BITS: u32 = 50;
 /// Largest prime size of the 64-bit-lane kernels (AVX-512 and AVX2).
 pub const LANES64_MAX_BITS: u32 = 61;
 
-/// The backend the kernels use for a prime of `bits` bits: IFMA for primes
-/// below `2^50`, AVX-512 with 64-bit lanes up to 61 bits, else AVX2, when
-/// the CPU has them; a backend forced by [`force_backend`] or
-/// `CKKS_NTT_BACKEND` takes precedence where the CPU and the prime support it.
+/// The backend the kernels use for a prime of `bits` bits: IFMA (52-bit
+/// lanes below `2^50`, 64-bit lanes with IFMA products above), AVX-512 with
+/// 64-bit lanes, else AVX2, when the CPU has them; a backend forced by
+/// [`force_backend`] or `CKKS_NTT_BACKEND` takes precedence where the CPU
+/// and the prime support it.
 #[must_use]
 pub fn backend_for(bits: u32) -> Backend {
     forced_backend()
@@ -67,7 +69,10 @@ pub fn backend_for(bits: u32) -> Backend {
 pub fn supports(backend: Backend, bits: u32) -> bool {
     match backend {
         Backend::Scalar => true,
-        Backend::Ifma => backend.cpu_supports() && bits <= IFMA_MAX_BITS,
+        Backend::Ifma if bits <= IFMA_MAX_BITS => backend.cpu_supports(),
+        // Above 2^50 the IFMA kernels are the 64-bit-lane ones with IFMA
+        // products, so they need AVX-512's DQ and BW as well.
+        Backend::Ifma => backend.cpu_supports() && supports(Backend::Avx512, bits),
         Backend::Avx512 | Backend::Avx2 => backend.cpu_supports() && bits <= LANES64_MAX_BITS,
     }
 }
@@ -87,8 +92,16 @@ macro_rules! dispatch {
             Backend::Scalar => scalar::$f($self.m, $($arg),*),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Kernels::with` built this handle only after `supports`
-            // detected AVX-512F and IFMA and checked the prime's size.
-            Backend::Ifma => unsafe { ifma::$f($self.m, $($arg),*) },
+            // detected AVX-512F and IFMA and checked the prime's size, and,
+            // for primes above 2^50 (64-bit lanes with IFMA products),
+            // AVX-512DQ and BW too.
+            Backend::Ifma => unsafe {
+                if $self.m.bits() <= IFMA_MAX_BITS {
+                    ifma::$f($self.m, $($arg),*)
+                } else {
+                    lanes512::wide::$f($self.m, $($arg),*)
+                }
+            },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above, AVX-512F, DQ and BW and a prime up to 61 bits.
             Backend::Avx512 => unsafe { lanes512::$f($self.m, $($arg),*) },
@@ -848,6 +861,8 @@ mod lanes512 {
 
     use super::avx512_lanes::{add_q, csub, ld, neg_q, select_gt, splat, st, sub_q, LANES, V};
     use super::terms64 as terms;
+    // For the kernels' scalar tails, here and in `wide`.
+    use super::scalar;
     use crate::math::modulus::Modulus;
     use crate::math::ntt::avx512::mulhi64;
 
@@ -953,6 +968,81 @@ mod lanes512 {
     }
 
     simd_kernels!("avx512f,avx512dq,avx512bw");
+
+    /// The same kernels where the CPU also has IFMA, with the lazy sums of
+    /// the dot products taken in 52-bit limbs: `a = a0 + a1·2^52` (and `b`),
+    /// `a1, b1 < 2^9`, so `a·b = a0·b0 + (a0·b1 + a1·b0)·2^52 + a1·b1·2^104`.
+    /// `madd52lo/hi` add the seven nonzero 52-bit halves of those products
+    /// into three accumulators of weights `1`, `2^52`, `2^104`, with no
+    /// carries to track: nine vector operations per product where the
+    /// 64-bit product with its carry takes about twenty. The accumulators
+    /// are normalized into a 128-bit `(lo, hi)` and reduced by the same
+    /// Barrett step as [`super::lanes512`], so the results are identical.
+    pub mod wide {
+        use std::arch::x86_64::{
+            _mm512_add_epi64, _mm512_and_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64,
+            _mm512_or_si512, _mm512_set1_epi64, _mm512_setzero_si512, _mm512_slli_epi64,
+            _mm512_srli_epi64,
+        };
+
+        use super::super::avx512_lanes::{ld, select_gt, splat, st, LANES, V};
+        use super::{
+            add_mod, barrett, consts, mul_mod, mul_shoup, neg_mod, reduce_word, shoup_const,
+            sub_mod, Consts,
+        };
+        use crate::math::modulus::Modulus;
+
+        // Products per lazy block: the Barrett bound `2^(63−b)` of the
+        // 64-bit lanes (`b ≥ 51`, at most `2^12`). The accumulators stay
+        // below `2^64`: each takes at most three values below `2^52` per
+        // product, and only one while `a1 = b1 = 0` (`b ≤ 52`), so the
+        // middle sum is below `2^12·2^52` for `b ≤ 52` and `3·2^10·2^52`
+        // above.
+        use super::terms;
+
+        /// Sums of 52-bit words of weight `1`, `2^52` and `2^104`.
+        type Acc = (V, V, V);
+
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        fn acc_zero() -> Acc {
+            let z = _mm512_setzero_si512();
+            (z, z, z)
+        }
+
+        #[inline]
+        #[target_feature(enable = "avx512f,avx512ifma")]
+        fn acc_mac((l, m, h): Acc, a: V, b: V) -> Acc {
+            // madd52 reads the low 52 bits of each operand: a and b are a0, b0.
+            let a1 = _mm512_srli_epi64::<52>(a);
+            let b1 = _mm512_srli_epi64::<52>(b);
+            let l = _mm512_madd52lo_epu64(l, a, b);
+            let m = _mm512_madd52hi_epu64(m, a, b);
+            let m = _mm512_madd52lo_epu64(m, a, b1);
+            let m = _mm512_madd52lo_epu64(m, a1, b);
+            let h = _mm512_madd52hi_epu64(h, a, b1);
+            let h = _mm512_madd52hi_epu64(h, a1, b);
+            // a1·b1 < 2^18: no high half.
+            let h = _mm512_madd52lo_epu64(h, a1, b1);
+            (l, m, h)
+        }
+
+        /// Carries `l → m → h`, then `(lo, hi)` of `l + m·2^52 + h·2^104`
+        /// for the 64-bit lanes' Barrett step.
+        #[inline]
+        #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+        fn acc_reduce((l, m, h): Acc, c: &Consts) -> V {
+            let mask = _mm512_set1_epi64((1 << 52) - 1);
+            let m = _mm512_add_epi64(m, _mm512_srli_epi64::<52>(l));
+            let h = _mm512_add_epi64(h, _mm512_srli_epi64::<52>(m));
+            let (l, m) = (_mm512_and_si512(l, mask), _mm512_and_si512(m, mask));
+            let lo = _mm512_or_si512(l, _mm512_slli_epi64::<52>(m));
+            let hi = _mm512_or_si512(_mm512_srli_epi64::<12>(m), _mm512_slli_epi64::<40>(h));
+            barrett(lo, hi, c)
+        }
+
+        simd_kernels!("avx512f,avx512dq,avx512bw,avx512ifma");
+    }
 }
 
 /// Four 64-bit lanes with AVX2, primes up to 61 bits.
