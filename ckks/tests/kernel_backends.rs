@@ -65,8 +65,14 @@ fn check(backend: Backend) -> usize {
                 "sub, mul by constant",
             );
             // Residues of other primes, smaller and larger (up to 61 bits),
-            // with both sides of p/2.
-            for p in [13u64, 0xfff_fff1, (1 << 45) - 55, (1 << 61) - 1] {
+            // with both sides of p/2; just above q and on both sides of 2q too.
+            let near = [q + 2, 2 * q - 1, 2 * q, 2 * q + 1]
+                .into_iter()
+                .filter(|&p| p < 1 << 61);
+            for p in [13u64, 0xfff_fff1, (1 << 45) - 55, (1 << 61) - 1]
+                .into_iter()
+                .chain(near)
+            {
                 let src: Vec<u64> = a
                     .iter()
                     .enumerate()

@@ -517,6 +517,21 @@ macro_rules! simd_kernels {
                 return super::scalar::centered_from(m, &mut dst[s..], &src[s..], p);
             }
             let (half, p_mod_q) = (splat(p >> 1), splat(m.reduce(p)));
+            if p - m.value() < m.value() {
+                // q < p < 2q (primes of one size): x ≤ p/2 is below q, and
+                // x > p/2 > p − q gives x − p + q ∈ [0, q): no reduction.
+                for k in (0..s).step_by(LANES) {
+                    // SAFETY: k + LANES ≤ s ≤ len of both slices.
+                    unsafe {
+                        let x = ld(src.as_ptr().add(k));
+                        st(
+                            dst.as_mut_ptr().add(k),
+                            select_gt(x, half, sub_mod(x, p_mod_q, &c), x),
+                        );
+                    }
+                }
+                return super::scalar::centered_from(m, &mut dst[s..], &src[s..], p);
+            }
             for k in (0..s).step_by(LANES) {
                 // SAFETY: k + LANES ≤ s ≤ len of both slices.
                 unsafe {
