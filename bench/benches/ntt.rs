@@ -1,9 +1,13 @@
 #![allow(missing_docs, reason = "criterion_group! generates undocumented items")]
 //! Forward and inverse negacyclic NTT: every backend of ours that the CPU
-//! and prime support, and `tfhe-ntt` on the same primes, in one run.
-//! Ids: `ntt/<fwd|inv>/logN=<n>/<bits>bit/<impl>`.
+//! and prime support, and `tfhe-ntt` on the same primes, in one run; then
+//! the element-wise kernels of a key switch on every backend.
+//! Ids: `ntt/<fwd|inv>/logN=<n>/<bits>bit/<impl>` and
+//! `kernels/<op>/<bits>bit/<backend>`.
 //! Run: `cargo bench -p bench --bench ntt`.
 
+use ckks::math::kernels::Kernels;
+use ckks::math::modulus::Modulus;
 use ckks::math::ntt::{Backend, NttPlan};
 use ckks::math::primes::ntt_primes_below;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
@@ -43,12 +47,50 @@ fn ntt(c: &mut Criterion) {
     g.finish();
 }
 
+/// The kernels of a key switch at N = 8192: the inner product of three
+/// digits with a key (`dot_to`), and the centred conversion of a digit
+/// from a 60-bit prime (`centered_from`).
+fn kernels(c: &mut Criterion) {
+    bench::single_thread();
+    let n = 8192usize;
+    let mut g = c.benchmark_group("kernels");
+    let p60 = ntt_primes_below(60, n, 2, &[])[1];
+    for bits in [40u32, 60] {
+        let q = ntt_primes_below(bits, n, 1, &[])[0];
+        let m = Modulus::new(q);
+        let vec_mod = |s: u64, p: u64| -> Vec<u64> {
+            (0..n as u64)
+                .map(|i| (i ^ s).wrapping_mul(0x9e37_79b9_7f4a_7c15) % p)
+                .collect()
+        };
+        let digits: Vec<Vec<u64>> = (0..3).map(|j| vec_mod(j, q)).collect();
+        let key: Vec<Vec<u64>> = (0..3).map(|j| vec_mod(10 + j, q)).collect();
+        let dr: Vec<&[u64]> = digits.iter().map(Vec::as_slice).collect();
+        let kr: Vec<&[u64]> = key.iter().map(Vec::as_slice).collect();
+        let src = vec_mod(20, p60);
+        let mut out = vec![0u64; n];
+        for backend in Backend::ALL {
+            let Some(k) = Kernels::with(backend, &m) else {
+                continue;
+            };
+            let name = format!("{backend:?}").to_lowercase();
+            g.bench_function(format!("dot_to_3/{bits}bit/{name}"), |b| {
+                b.iter(|| k.dot_to(&mut out, &dr, &kr))
+            });
+            g.bench_function(format!("centered_from_60bit/{bits}bit/{name}"), |b| {
+                b.iter(|| k.centered_from(&mut out, &src, p60))
+            });
+        }
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(300))
         .measurement_time(std::time::Duration::from_secs(1))
         .sample_size(30);
-    targets = ntt
+    targets = ntt, kernels
 }
 criterion_main!(benches);

@@ -28,6 +28,12 @@
 //! sets how many terms [`Kernels::dot_to`] accumulates (`madd52lo/hi` add
 //! into their accumulators for free) before reducing.
 //!
+//! **IFMA products on 64-bit lanes (primes above `2^50`).** Where the CPU
+//! has IFMA, the dot products on larger primes split each operand into
+//! 52-bit limbs and let `madd52lo/hi` accumulate the partial products in
+//! three words of weights `1`, `2^52`, `2^104` (`lanes512::wide`
+//! module), then carry them into two words for the Barrett step below.
+//!
 //! **Barrett on 64-bit lanes (AVX-512F/DQ, AVX2; primes up to 61 bits).**
 //! The same with `z = ⌊p / 2^(b−1)⌋ < 2^64`, `m = ⌊2^(63+b)/q⌋ < 2^64`,
 //! valid for `p < 2^(b+63)`: `2^(63−b)` products per block. The 128-bit
@@ -235,6 +241,13 @@ impl<'m> Kernels<'m> {
         debug_assert!(p < 1 << LANES64_MAX_BITS);
         if self.backend == Backend::Ifma && self.m.bits() < 10 {
             // The 52-bit split of a 61-bit word needs a prime of 10 bits or more.
+            return scalar::centered_from(self.m, dst, src, p);
+        }
+        if self.backend == Backend::Avx2 && p / 2 >= self.m.value() {
+            // A source at least twice the prime needs a Barrett reduction,
+            // which AVX2 assembles from 32-bit multiplies more slowly than
+            // scalar code does it (`kernels/centered_from_60bit/40bit/*` in
+            // `cargo bench -p bench --bench ntt`).
             return scalar::centered_from(self.m, dst, src, p);
         }
         dispatch!(self, centered_from(dst, src, p));
