@@ -514,37 +514,27 @@ macro_rules! simd_kernels {
         pub unsafe fn centered_from(m: &Modulus, dst: &mut [u64], src: &[u64], p: u64) {
             let c = consts(m);
             let s = split(dst.len());
-            if p < m.value() {
-                // x < p < q needs no reduction: x, or x − p + q above p/2.
-                let (half, q_minus_p) = (splat(p >> 1), splat(m.value() - p));
+            let q = m.value();
+            if p < 2 * q {
+                // No reduction for p < 2q: x ≤ p/2 is below q, and x above
+                // p/2 maps to x − p + q, which is in [0, q) (for p < q as
+                // x < p; otherwise as x > p/2 > p − q). Adding q − p mod
+                // 2^64 gives it; `add_mod`'s conditional subtraction never
+                // fires.
+                let (half, shift) = (splat(p >> 1), splat(q.wrapping_sub(p)));
                 for k in (0..s).step_by(LANES) {
                     // SAFETY: k + LANES ≤ s ≤ len of both slices.
                     unsafe {
                         let x = ld(src.as_ptr().add(k));
                         st(
                             dst.as_mut_ptr().add(k),
-                            select_gt(x, half, add_mod(x, q_minus_p, &c), x),
+                            select_gt(x, half, add_mod(x, shift, &c), x),
                         );
                     }
                 }
                 return super::scalar::centered_from(m, &mut dst[s..], &src[s..], p);
             }
             let (half, p_mod_q) = (splat(p >> 1), splat(m.reduce(p)));
-            if p - m.value() < m.value() {
-                // q < p < 2q (primes of one size): x ≤ p/2 is below q, and
-                // x > p/2 > p − q gives x − p + q ∈ [0, q): no reduction.
-                for k in (0..s).step_by(LANES) {
-                    // SAFETY: k + LANES ≤ s ≤ len of both slices.
-                    unsafe {
-                        let x = ld(src.as_ptr().add(k));
-                        st(
-                            dst.as_mut_ptr().add(k),
-                            select_gt(x, half, sub_mod(x, p_mod_q, &c), x),
-                        );
-                    }
-                }
-                return super::scalar::centered_from(m, &mut dst[s..], &src[s..], p);
-            }
             for k in (0..s).step_by(LANES) {
                 // SAFETY: k + LANES ≤ s ≤ len of both slices.
                 unsafe {
