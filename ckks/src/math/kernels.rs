@@ -995,7 +995,7 @@ mod lanes512 {
     /// carries to track: nine vector operations per product where the
     /// 64-bit product with its carry takes about twenty. The accumulators
     /// are normalized into a 128-bit `(lo, hi)` and reduced by the same
-    /// Barrett step as [`super::lanes512`], so the results are identical.
+    /// Barrett step as the plain 64-bit lanes, so the results are identical.
     pub mod wide {
         use std::arch::x86_64::{
             _mm512_add_epi64, _mm512_and_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64,
