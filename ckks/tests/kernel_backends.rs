@@ -2,8 +2,8 @@
 //! scalar reference, on primes of 12 to 61 bits, lengths with and without
 //! a vector tail, inputs at the top of the range, and dot products long
 //! enough to cross the lazy blocks (and long sums of the largest residues).
-//! A backend the CPU supports that this
-//! test did not run is a failure, not a skip.
+//! A backend the CPU supports that this test did not run is a failure, not
+//! a skip.
 
 use ckks::math::kernels::{backend_for, Kernels};
 use ckks::math::modulus::Modulus;
@@ -108,9 +108,9 @@ fn check(backend: Backend) -> usize {
                     &format!("dot with {terms} constants"),
                 );
             }
-            // Long sums of the largest residues: past the lazy blocks of the
-            // smallest primes each backend takes, and past 2^10 terms, where
-            // the IFMA products' middle accumulator would overflow.
+            // Long sums of the largest residues: past the lazy blocks of
+            // every backend on the larger primes, with each block's
+            // accumulators filled to their bounds.
             if len <= 8 {
                 for terms in [1025usize, 4097] {
                     let top = vec![q - 1; len];
