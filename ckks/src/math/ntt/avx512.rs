@@ -27,7 +27,9 @@
 //! twiddles laid out in that order ([`VecTables`]). Four such blocks go
 //! through at once, so that their chains of dependent stages overlap. The
 //! forward pass ends with the final reduction; `N^{-1}` is folded into the
-//! last inverse stage.
+//! last inverse stage. A broadcast twiddle carries its Shoup constant's high
+//! half ready for `vpmuludq` ([`Tw`]), split off once per block rather than
+//! once per butterfly, and the permutation indices are built with the tables.
 
 #![cfg(target_arch = "x86_64")]
 
@@ -45,6 +47,50 @@ pub const DQ_MAX_BITS: u32 = crate::math::modulus::MAX_MODULUS_BITS;
 /// stages after the small-gap pass, where `N^{-1}` is folded in.
 pub const MIN_N: usize = 32;
 
+/// A twiddle `w` with its Shoup constant `s = ⌊w·2^b/q⌋`, and `s_hi = s >> 32`
+/// in the low half of each lane for the 64-bit-lane multiplier (`vpmuludq`
+/// reads the low 32 bits of a lane, so `s` serves as its low half; the IFMA
+/// multiplier reads only `w` and `s`).
+#[derive(Clone, Copy)]
+struct Tw {
+    w: __m512i,
+    s: __m512i,
+    s_hi: __m512i,
+}
+
+/// Per-butterfly twiddles of one small-gap stage, in the order of the
+/// butterflies' `x` ([`layout_positions`]).
+#[derive(Clone, Debug, Default)]
+struct SmallTable {
+    w: Vec<u64>,
+    s: Vec<u64>,
+}
+
+impl SmallTable {
+    /// Twiddles of the 8 butterflies of 16-coefficient chunk `g`.
+    ///
+    /// # Safety
+    /// `8g + 8 ≤ self.w.len()`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn load(&self, g: usize) -> Tw {
+        debug_assert!(8 * g + 8 <= self.w.len());
+        // SAFETY: both tables have `self.w.len()` entries; the caller
+        // guarantees `8g + 8` of them.
+        let (w, s) = unsafe {
+            (
+                load(self.w.as_ptr().add(8 * g)),
+                load(self.s.as_ptr().add(8 * g)),
+            )
+        };
+        Tw {
+            w,
+            s,
+            s_hi: swap32(s),
+        }
+    }
+}
+
 /// Twiddles in the layout the vector kernels read, with Shoup constants
 /// `⌊w·2^b/q⌋` for the kernel's width `b` (52 for IFMA, 64 otherwise).
 #[derive(Clone, Debug)]
@@ -53,16 +99,17 @@ pub struct VecTables {
     psi_rev_shoup: Vec<u64>,
     /// `⌊w·2^b/q⌋` for every `psi_inv_rev` entry.
     psi_inv_rev_shoup: Vec<u64>,
-    /// For gaps 4, 2, 1 (index 2, 1, 0): forward twiddles and Shoup
-    /// constants per butterfly, in increasing order of the butterfly's `x`.
-    fwd_small: [(Vec<u64>, Vec<u64>); 3],
+    /// For gaps 4, 2, 1 (index 2, 1, 0): forward twiddles per butterfly.
+    fwd_small: [SmallTable; 3],
     /// The same for the inverse.
-    inv_small: [(Vec<u64>, Vec<u64>); 3],
+    inv_small: [SmallTable; 3],
     /// `N^{-1}` and its Shoup constant.
     n_inv: (u64, u64),
     /// `w·N^{-1}` for the last inverse stage's single twiddle (`psi_inv_rev[1]`),
     /// with its Shoup constant: the factor `N^{-1}` is folded into that stage.
     last_w_n_inv: (u64, u64),
+    /// The lane permutations of the small-gap stages (boxed: 1 KiB).
+    idx: Box<SmallGapIndices>,
 }
 
 fn shoup(w: u64, q: u64, bits: u32) -> u64 {
@@ -79,9 +126,8 @@ impl VecTables {
         if t.modulus.bits() > max_bits || t.n < MIN_N {
             return None;
         }
-        let shoup52 = |w: u64, q: u64| shoup(w, q, shoup_bits);
         let n = t.n;
-        let small = |table: &[u64]| -> [(Vec<u64>, Vec<u64>); 3] {
+        let small = |table: &[u64]| -> [SmallTable; 3] {
             std::array::from_fn(|k| {
                 let gap = 1usize << k;
                 let blocks = n / (2 * gap);
@@ -89,20 +135,23 @@ impl VecTables {
                     .filter(|x| x % (2 * gap) < gap)
                     .map(|x| table[blocks + x / (2 * gap)])
                     .collect();
-                let ws = w.iter().map(|&w| shoup52(w, q)).collect();
-                (w, ws)
+                let s = w.iter().map(|&w| shoup(w, q, shoup_bits)).collect();
+                SmallTable { w, s }
             })
         };
+        let last_w = t.modulus.mul(t.psi_inv_rev[1], t.n_inv);
         Some(Self {
-            psi_rev_shoup: t.psi_rev.iter().map(|&w| shoup52(w, q)).collect(),
-            psi_inv_rev_shoup: t.psi_inv_rev.iter().map(|&w| shoup52(w, q)).collect(),
+            psi_rev_shoup: t.psi_rev.iter().map(|&w| shoup(w, q, shoup_bits)).collect(),
+            psi_inv_rev_shoup: t
+                .psi_inv_rev
+                .iter()
+                .map(|&w| shoup(w, q, shoup_bits))
+                .collect(),
             fwd_small: small(&t.psi_rev),
             inv_small: small(&t.psi_inv_rev),
-            n_inv: (t.n_inv, shoup52(t.n_inv, q)),
-            last_w_n_inv: {
-                let w = t.modulus.mul(t.psi_inv_rev[1], t.n_inv);
-                (w, shoup52(w, q))
-            },
+            n_inv: (t.n_inv, shoup(t.n_inv, q, shoup_bits)),
+            last_w_n_inv: (last_w, shoup(last_w, q, shoup_bits)),
+            idx: Box::new(SmallGapIndices::new()),
         })
     }
 }
@@ -149,20 +198,20 @@ fn transition(from: Option<usize>, to: Option<usize>) -> ([i64; 8], [i64; 8]) {
 
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn mul_shoup52_lazy(a: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i {
+fn mul_shoup52_lazy(a: __m512i, t: Tw, q: __m512i) -> __m512i {
     let zero = _mm512_setzero_si512();
     let two52 = _mm512_set1_epi64(1 << 52);
-    let est = _mm512_madd52hi_epu64(zero, a, ws);
-    let prod = _mm512_madd52lo_epu64(zero, a, w);
+    let est = _mm512_madd52hi_epu64(zero, a, t.s);
+    let prod = _mm512_madd52lo_epu64(zero, a, t.w);
     // −est·q mod 2^52 as est·(2^52 − q), added in the multiplier.
     let r = _mm512_madd52lo_epu64(prod, est, _mm512_sub_epi64(two52, q));
     _mm512_and_si512(r, _mm512_set1_epi64((1i64 << 52) - 1))
 }
 
 /// `a·w mod q` in `[0, 4q)` for any 64-bit `a` (Shoup, 64-bit constant
-/// `ws = ⌊w·2^64/q⌋`, with an estimate of the quotient that may be 2 short).
+/// `s = ⌊w·2^64/q⌋`, with an estimate of the quotient that may be 2 short).
 ///
-/// The exact quotient `⌊a·ws/2^64⌋` is `hh + ⌊(lh + hl + ⌊ll/2^32⌋)/2^32⌋`
+/// The exact quotient `⌊a·s/2^64⌋` is `hh + ⌊(lh + hl + ⌊ll/2^32⌋)/2^32⌋`
 /// for the four 32×32-bit partial products; dropping `ll` and the low halves
 /// of `lh` and `hl` leaves `hh + lh/2^32 + hl/2^32`, short by at most 2 (the
 /// dropped part is below `3·2^32`). The exact remainder is in `[0, 2q)`, so
@@ -171,14 +220,13 @@ fn mul_shoup52_lazy(a: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i 
 /// does not use.
 #[inline]
 #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
-fn mul_shoup64_lazy(a: __m512i, w: __m512i, ws: __m512i, q: __m512i) -> __m512i {
+fn mul_shoup64_lazy(a: __m512i, t: Tw, q: __m512i) -> __m512i {
     let a_hi = swap32(a);
-    let ws_hi = swap32(ws);
-    let hh = _mm512_mul_epu32(a_hi, ws_hi);
-    let lh = _mm512_mul_epu32(a, ws_hi);
-    let hl = _mm512_mul_epu32(a_hi, ws);
+    let hh = _mm512_mul_epu32(a_hi, t.s_hi);
+    let lh = _mm512_mul_epu32(a, t.s_hi);
+    let hl = _mm512_mul_epu32(a_hi, t.s);
     let est = _mm512_add_epi64(hh, _mm512_add_epi64(shr32(lh), shr32(hl)));
-    _mm512_sub_epi64(_mm512_mullo_epi64(a, w), _mm512_mullo_epi64(est, q))
+    _mm512_sub_epi64(_mm512_mullo_epi64(a, t.w), _mm512_mullo_epi64(est, q))
 }
 
 /// The two 32-bit halves of each 64-bit lane swapped (`vpshufd`): the high
@@ -311,40 +359,60 @@ unsafe fn store_strided<const R: usize>(p: *mut u64, stride: usize, v: &[__m512i
     }
 }
 
-/// Twiddle `i` and its Shoup constant, broadcast to every lane.
+/// Twiddle `i` and its Shoup constant `ws[i]`, broadcast to every lane.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn twiddle(w: &[u64], ws: &[u64], i: usize) -> (__m512i, __m512i) {
-    (
-        _mm512_set1_epi64(w[i] as i64),
-        _mm512_set1_epi64(ws[i] as i64),
-    )
+fn twiddle(w: &[u64], ws: &[u64], i: usize) -> Tw {
+    splat(w[i], ws[i])
 }
 
-/// Lane permutations of the three small-gap stages, built once per call:
+/// Twiddle `w` with Shoup constant `s`, broadcast to every lane.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn splat(w: u64, s: u64) -> Tw {
+    let s = _mm512_set1_epi64(s as i64);
+    Tw {
+        w: _mm512_set1_epi64(w as i64),
+        s,
+        s_hi: swap32(s),
+    }
+}
+
+/// Lane permutations of the three small-gap stages, built with the tables:
 /// natural order → gap 4 → gap 2 → gap 1 → natural order (forward) and
 /// natural → 1 → 2 → 4 → natural (inverse), two `vpermt2q` per step.
-pub(crate) struct SmallGapIndices {
-    fwd: [(__m512i, __m512i); 4],
-    inv: [(__m512i, __m512i); 4],
+#[derive(Clone, Debug)]
+struct SmallGapIndices {
+    fwd: [([i64; 8], [i64; 8]); 4],
+    inv: [([i64; 8], [i64; 8]); 4],
 }
 
 impl SmallGapIndices {
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub(crate) fn new() -> Self {
-        let chain = |layouts: [Option<usize>; 5]| -> [(__m512i, __m512i); 4] {
-            std::array::from_fn(|k| {
-                let (a, b) = transition(layouts[k], layouts[k + 1]);
-                // SAFETY: plain loads of local arrays of 8 i64.
-                unsafe { (load(a.as_ptr().cast()), load(b.as_ptr().cast())) }
-            })
+    fn new() -> Self {
+        let chain = |layouts: [Option<usize>; 5]| -> [([i64; 8], [i64; 8]); 4] {
+            std::array::from_fn(|k| transition(layouts[k], layouts[k + 1]))
         };
         Self {
             fwd: chain([None, Some(4), Some(2), Some(1), None]),
             inv: chain([None, Some(1), Some(2), Some(4), None]),
         }
     }
+}
+
+/// The index vectors of one chain of [`SmallGapIndices`].
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn index_vectors(chain: &[([i64; 8], [i64; 8]); 4]) -> [(__m512i, __m512i); 4] {
+    // SAFETY: plain loads of arrays of 8 i64.
+    chain.map(|(a, b)| unsafe { (load(a.as_ptr().cast()), load(b.as_ptr().cast())) })
+}
+
+/// [`relayout`] as an array.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn relayout_pair(a: __m512i, b: __m512i, idx: (__m512i, __m512i)) -> [__m512i; 2] {
+    let (x, y) = relayout(a, b, idx);
+    [x, y]
 }
 
 /// Moves a pair of vectors to the next layout.
@@ -393,13 +461,12 @@ macro_rules! ntt_kernels {
             fn fwd_bfly(
                 x: __m512i,
                 y: __m512i,
-                w: __m512i,
-                ws: __m512i,
+                t: Tw,
                 q: __m512i,
                 kq: __m512i,
             ) -> (__m512i, __m512i) {
                 let u = csub(x, kq);
-                let v = $mul(y, w, ws, q);
+                let v = $mul(y, t, q);
                 (
                     _mm512_add_epi64(u, v),
                     _mm512_sub_epi64(_mm512_add_epi64(u, kq), v),
@@ -412,75 +479,32 @@ macro_rules! ntt_kernels {
             fn inv_bfly(
                 x: __m512i,
                 y: __m512i,
-                w: __m512i,
-                ws: __m512i,
+                t: Tw,
                 q: __m512i,
                 kq: __m512i,
             ) -> (__m512i, __m512i) {
                 let s = csub(_mm512_add_epi64(x, y), kq);
                 let d = _mm512_sub_epi64(_mm512_add_epi64(x, kq), y);
-                (s, $mul(d, w, ws, q))
+                (s, $mul(d, t, q))
             }
 
             /// The last inverse butterfly with `N^{-1}` folded in: inputs in `[0, K·q)`,
             /// outputs `(x + y)·N^{-1}` and `(x − y)·w·N^{-1}` in `[0, q)`.
             #[inline]
             #[target_feature(enable = $feat)]
-            #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
             fn last_bfly(
                 x: __m512i,
                 y: __m512i,
-                (n_inv, n_inv_s): (__m512i, __m512i),
-                (w_n_inv, w_n_inv_s): (__m512i, __m512i),
+                l: &LastStage,
                 q: __m512i,
-                q64: u64,
                 kq: __m512i,
             ) -> (__m512i, __m512i) {
                 let s = _mm512_add_epi64(x, y);
                 let d = _mm512_sub_epi64(_mm512_add_epi64(x, kq), y);
                 (
-                    reduce_from($mul(s, n_inv, n_inv_s, q), q64, K),
-                    reduce_from($mul(d, w_n_inv, w_n_inv_s, q), q64, K),
+                    reduce_from($mul(s, l.n_inv, q), l.q64, K),
+                    reduce_from($mul(d, l.w_n_inv, q), l.q64, K),
                 )
-            }
-
-            /// Butterfly signature shared by the forward and inverse kernels.
-            type Bfly = unsafe fn(
-                __m512i,
-                __m512i,
-                __m512i,
-                __m512i,
-                __m512i,
-                __m512i,
-            ) -> (__m512i, __m512i);
-
-            /// One small-gap stage on 16 coefficients already in its butterfly layout,
-            /// with the per-butterfly twiddles of chunk `g`.
-            #[inline]
-            #[target_feature(enable = $feat)]
-            #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
-            fn small_gap_step(
-                x: __m512i,
-                y: __m512i,
-                tw: &(Vec<u64>, Vec<u64>),
-                g: usize,
-                q: __m512i,
-                kq: __m512i,
-                bfly: Bfly,
-            ) -> (__m512i, __m512i) {
-                // SAFETY: the twiddle tables have N/2 entries, 8 per 16-coefficient
-                // chunk, so `8g + 8 ≤ N/2` for every chunk index `g`; `bfly` needs only
-                // the features this function is compiled with.
-                unsafe {
-                    bfly(
-                        x,
-                        y,
-                        load(tw.0.as_ptr().add(8 * g)),
-                        load(tw.1.as_ptr().add(8 * g)),
-                        q,
-                        kq,
-                    )
-                }
             }
 
             /// One forward pass of `R ≤ 3` fused stages (radix `2^R`) over `m`
@@ -506,7 +530,7 @@ macro_rules! ntt_kernels {
                 let span = gap >> R;
                 for i in 0..m {
                     // 1, 2, 4 twiddles for the pass's stages, stage after stage.
-                    let mut tw = [(_mm512_setzero_si512(), _mm512_setzero_si512()); 7];
+                    let mut tw = [splat(0, 0); 7];
                     for s in 0..R {
                         for b in 0..1 << s {
                             let idx = ((m + i) << s) + b;
@@ -518,7 +542,7 @@ macro_rules! ntt_kernels {
                         // SAFETY: j + (2^R − 1)·span + 8 ≤ 2^R·span = gap, inside block i.
                         let mut v = unsafe { load_strided::<R>(p.add(j), span) };
                         let mut bf = |x: usize, y: usize, t: usize| {
-                            (v[x], v[y]) = fwd_bfly(v[x], v[y], tw[t].0, tw[t].1, q, kq);
+                            (v[x], v[y]) = fwd_bfly(v[x], v[y], tw[t], q, kq);
                         };
                         // Stage by stage: pairs (x, y) and the twiddle slot of each.
                         match R {
@@ -553,8 +577,8 @@ macro_rules! ntt_kernels {
             /// `N^{-1}` and `w·N^{-1}` (with Shoup constants) for the last
             /// inverse stage, and `q` as a word for the final reduction.
             struct LastStage {
-                n_inv: (__m512i, __m512i),
-                w_n_inv: (__m512i, __m512i),
+                n_inv: Tw,
+                w_n_inv: Tw,
                 q64: u64,
             }
 
@@ -584,7 +608,7 @@ macro_rules! ntt_kernels {
                 let block = g << R;
                 for i in 0..n / block {
                     // 2^(R−1), …, 2, 1 twiddles for the pass's stages, in order.
-                    let mut tw = [(_mm512_setzero_si512(), _mm512_setzero_si512()); 7];
+                    let mut tw = [splat(0, 0); 7];
                     for s in 0..R {
                         let (subs, h) = (1 << (R - 1 - s), n / (2 * (g << s)));
                         let off = (1 << R) - (1 << (R - s));
@@ -598,7 +622,7 @@ macro_rules! ntt_kernels {
                         // SAFETY: j + (2^R − 1)·g + 8 ≤ 2^R·g = block, inside block i.
                         let mut v = unsafe { load_strided::<R>(p.add(j), g) };
                         let mut bf = |x: usize, y: usize, t: usize| {
-                            (v[x], v[y]) = inv_bfly(v[x], v[y], tw[t].0, tw[t].1, q, kq);
+                            (v[x], v[y]) = inv_bfly(v[x], v[y], tw[t], q, kq);
                         };
                         // Every stage but the top one: pairs (x, y) and twiddle slots.
                         match R {
@@ -624,9 +648,9 @@ macro_rules! ntt_kernels {
                         for k in 0..half {
                             (v[k], v[k + half]) = if LAST {
                                 let l = last.expect("the last pass has its constants");
-                                last_bfly(v[k], v[k + half], l.n_inv, l.w_n_inv, q, l.q64, kq)
+                                last_bfly(v[k], v[k + half], l, q, kq)
                             } else {
-                                inv_bfly(v[k], v[k + half], tw[t].0, tw[t].1, q, kq)
+                                inv_bfly(v[k], v[k + half], tw[t], q, kq)
                             };
                         }
                         // SAFETY: as for the loads.
@@ -646,25 +670,41 @@ macro_rules! ntt_kernels {
             }
 
             /// Three small-gap stages on `C` blocks held in registers, blocks
-            /// `first…first + C`: stage `s` reads the per-butterfly twiddles
-            /// `tables[s]`, then moves each block to layout `chain[s]`.
+            /// `first…first + C`: stage `k` runs `bfly` with the per-butterfly
+            /// twiddles of `tables[k]`, then moves each block to layout
+            /// `chain[k]`.
             #[inline]
             #[target_feature(enable = $feat)]
             fn small_gap_stages<const C: usize>(
                 v: &mut [[__m512i; 2]; C],
                 first: usize,
-                tables: [&(Vec<u64>, Vec<u64>); 3],
+                tables: [&SmallTable; 3],
                 chain: &[(__m512i, __m512i)],
-                q: __m512i,
-                kq: __m512i,
-                bfly: Bfly,
+                bfly: impl Fn(__m512i, __m512i, Tw) -> (__m512i, __m512i) + Copy,
             ) {
-                for (table, &next) in tables.into_iter().zip(chain) {
-                    for (c, xy) in v.iter_mut().enumerate() {
-                        let (x, y) = small_gap_step(xy[0], xy[1], table, first + c, q, kq, bfly);
-                        let (x, y) = relayout(x, y, next);
-                        *xy = [x, y];
-                    }
+                // Written out stage by stage: as a loop over the stages the
+                // blocks were kept in memory rather than registers.
+                small_gap_stage(v, first, tables[0], chain[0], bfly);
+                small_gap_stage(v, first, tables[1], chain[1], bfly);
+                small_gap_stage(v, first, tables[2], chain[2], bfly);
+            }
+
+            /// One stage of [`small_gap_stages`].
+            #[inline]
+            #[target_feature(enable = $feat)]
+            fn small_gap_stage<const C: usize>(
+                v: &mut [[__m512i; 2]; C],
+                first: usize,
+                table: &SmallTable,
+                next: (__m512i, __m512i),
+                bfly: impl Fn(__m512i, __m512i, Tw) -> (__m512i, __m512i),
+            ) {
+                for (c, xy) in v.iter_mut().enumerate() {
+                    // SAFETY: the tables have N/2 entries, 8 per 16-coefficient
+                    // block, and `first + c` is a block of the transform.
+                    let t = unsafe { table.load(first + c) };
+                    let (x, y) = bfly(xy[0], xy[1], t);
+                    *xy = relayout_pair(x, y, next);
                 }
             }
 
@@ -682,27 +722,28 @@ macro_rules! ntt_kernels {
                 w: &[u64],
                 ws: &[u64],
                 vt: &VecTables,
-                idx: &SmallGapIndices,
                 q64: u64,
             ) {
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
+                let idx = index_vectors(&vt.idx.fwd);
                 for (it, chunk) in a.chunks_exact_mut(16 * C).enumerate() {
                     let p = chunk.as_mut_ptr();
                     let first = g0 + C * it;
                     let mut v = [[_mm512_setzero_si512(); 2]; C];
                     for (c, xy) in v.iter_mut().enumerate() {
-                        let g = first + c;
-                        let (t8, t8s) = twiddle(w, ws, m + g);
+                        let t8 = twiddle(w, ws, m + first + c);
                         // SAFETY: `chunk` has 16·C elements.
                         let (x, y) = unsafe {
-                            fwd_bfly(load(p.add(16 * c)), load(p.add(16 * c + 8)), t8, t8s, q, kq)
+                            fwd_bfly(load(p.add(16 * c)), load(p.add(16 * c + 8)), t8, q, kq)
                         };
-                        let (x, y) = relayout(x, y, idx.fwd[0]);
+                        let (x, y) = relayout(x, y, idx[0]);
                         *xy = [x, y];
                     }
                     let fwd_small = [&vt.fwd_small[2], &vt.fwd_small[1], &vt.fwd_small[0]];
-                    small_gap_stages(&mut v, first, fwd_small, &idx.fwd[1..], q, kq, fwd_bfly);
+                    small_gap_stages(&mut v, first, fwd_small, &idx[1..], |x, y, t| {
+                        fwd_bfly(x, y, t, q, kq)
+                    });
                     for (c, xy) in v.iter().enumerate() {
                         // SAFETY: `chunk` has 16·C elements.
                         unsafe {
@@ -724,11 +765,11 @@ macro_rules! ntt_kernels {
                 w: &[u64],
                 ws: &[u64],
                 vt: &VecTables,
-                idx: &SmallGapIndices,
                 q64: u64,
             ) {
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
+                let idx = index_vectors(&vt.idx.inv);
                 let h8 = w.len() / 16;
                 for (it, chunk) in a.chunks_exact_mut(16 * C).enumerate() {
                     let p = chunk.as_mut_ptr();
@@ -737,16 +778,17 @@ macro_rules! ntt_kernels {
                     for (c, xy) in v.iter_mut().enumerate() {
                         // SAFETY: `chunk` has 16·C elements.
                         let (x, y) = unsafe {
-                            relayout(load(p.add(16 * c)), load(p.add(16 * c + 8)), idx.inv[0])
+                            relayout(load(p.add(16 * c)), load(p.add(16 * c + 8)), idx[0])
                         };
                         *xy = [x, y];
                     }
                     let inv_small = [&vt.inv_small[0], &vt.inv_small[1], &vt.inv_small[2]];
-                    small_gap_stages(&mut v, first, inv_small, &idx.inv[1..], q, kq, inv_bfly);
+                    small_gap_stages(&mut v, first, inv_small, &idx[1..], |x, y, t| {
+                        inv_bfly(x, y, t, q, kq)
+                    });
                     for (c, xy) in v.iter().enumerate() {
-                        let g = first + c;
-                        let (t8, t8s) = twiddle(w, ws, h8 + g);
-                        let (x, y) = inv_bfly(xy[0], xy[1], t8, t8s, q, kq);
+                        let t8 = twiddle(w, ws, h8 + first + c);
+                        let (x, y) = inv_bfly(xy[0], xy[1], t8, q, kq);
                         // SAFETY: `chunk` has 16·C elements.
                         unsafe {
                             store(p.add(16 * c), x);
@@ -790,11 +832,10 @@ macro_rules! ntt_kernels {
                 }
                 // Gap 8 between the two halves of each 16-coefficient block, then gaps
                 // 4, 2, 1 and the final reduction.
-                let idx = SmallGapIndices::new();
                 let whole = n - n % (16 * CH);
                 let (head, tail) = a.split_at_mut(whole);
-                fwd_small_gaps::<CH>(head, 0, m, w, ws, vt, &idx, q64);
-                fwd_small_gaps::<1>(tail, whole / 16, m, w, ws, vt, &idx, q64);
+                fwd_small_gaps::<CH>(head, 0, m, w, ws, vt, q64);
+                fwd_small_gaps::<1>(tail, whole / 16, m, w, ws, vt, q64);
             }
 
             /// Inverse NTT including `N^{-1}`, output in `[0, q)`; input in `[0, 2q)` (or `[0, K·q)`).
@@ -812,20 +853,13 @@ macro_rules! ntt_kernels {
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
                 let (w, ws) = (&t.psi_inv_rev, &vt.psi_inv_rev_shoup);
-                let idx = SmallGapIndices::new();
                 let whole = n - n % (16 * CH);
                 let (head, tail) = a.split_at_mut(whole);
-                inv_small_gaps::<CH>(head, 0, w, ws, vt, &idx, q64);
-                inv_small_gaps::<1>(tail, whole / 16, w, ws, vt, &idx, q64);
+                inv_small_gaps::<CH>(head, 0, w, ws, vt, q64);
+                inv_small_gaps::<1>(tail, whole / 16, w, ws, vt, q64);
                 let fin = LastStage {
-                    n_inv: (
-                        _mm512_set1_epi64(vt.n_inv.0 as i64),
-                        _mm512_set1_epi64(vt.n_inv.1 as i64),
-                    ),
-                    w_n_inv: (
-                        _mm512_set1_epi64(vt.last_w_n_inv.0 as i64),
-                        _mm512_set1_epi64(vt.last_w_n_inv.1 as i64),
-                    ),
+                    n_inv: splat(vt.n_inv.0, vt.n_inv.1),
+                    w_n_inv: splat(vt.last_w_n_inv.0, vt.last_w_n_inv.1),
                     q64,
                 };
                 let mut gap = 16;
