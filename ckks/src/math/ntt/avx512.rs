@@ -23,8 +23,9 @@
 //! reads and writes the array four times at `N = 8192` instead of thirteen.
 //! The four stages with gaps 8, 4, 2, 1 run in one more pass, 16
 //! coefficients in two vectors: gap 8 pairs the two vectors; gaps 4, 2, 1
-//! gather the `x` and `y` halves with `vpermt2q` and read per-butterfly
-//! twiddles laid out in that order ([`VecTables`]). Four such blocks go
+//! gather the `x` and `y` halves with `vpermt2q` in an order where each
+//! twiddle vector is a broadcast load from the plan's tables
+//! ([`layout_positions`]). Four such blocks go
 //! through at once, so that their chains of dependent stages overlap. The
 //! forward pass ends with the final reduction; `N^{-1}` is folded into the
 //! last inverse stage. A broadcast twiddle carries its Shoup constant's high
@@ -58,35 +59,48 @@ struct Tw {
     s_hi: __m512i,
 }
 
-/// Per-butterfly twiddles of one small-gap stage, in the order of the
-/// butterflies' `x` ([`layout_positions`]).
-#[derive(Clone, Debug, Default)]
-struct SmallTable {
-    w: Vec<u64>,
-    s: Vec<u64>,
+/// The twiddles of one small-gap stage for 16-coefficient block `g`: the
+/// stage with gap `8/D` has `D` distinct twiddles per block, consecutive in
+/// `w` (`psi_rev` or `psi_inv_rev`) from `N·D/16 + g·D`, and its layout
+/// ([`layout_positions`]) puts the butterflies that share a twiddle `D`
+/// lanes apart, so the vector is those `D` words repeated: a broadcast load
+/// (`vbroadcasti32x4`, `vbroadcasti64x4`) or a plain one for `D = 8`.
+///
+/// # Safety
+/// `w` and `ws` have `N` entries and `g < N/16`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn small_twiddles<const D: usize>(w: &[u64], ws: &[u64], g: usize) -> Tw {
+    let at = w.len() * D / 16 + g * D;
+    debug_assert!(at + D <= w.len() && w.len() == ws.len());
+    // SAFETY: `at + D ≤ N·D/16 + (N/16 − 1)·D + D = N·D/8 ≤ N` for `D ≤ 8`,
+    // so the `D` words read from each table are inside it.
+    let (w, s) = unsafe {
+        (
+            repeat::<D>(w.as_ptr().add(at)),
+            repeat::<D>(ws.as_ptr().add(at)),
+        )
+    };
+    Tw {
+        w,
+        s,
+        s_hi: swap32(s),
+    }
 }
 
-impl SmallTable {
-    /// Twiddles of the 8 butterflies of 16-coefficient chunk `g`.
-    ///
-    /// # Safety
-    /// `8g + 8 ≤ self.w.len()`.
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn load(&self, g: usize) -> Tw {
-        debug_assert!(8 * g + 8 <= self.w.len());
-        // SAFETY: both tables have `self.w.len()` entries; the caller
-        // guarantees `8g + 8` of them.
-        let (w, s) = unsafe {
-            (
-                load(self.w.as_ptr().add(8 * g)),
-                load(self.s.as_ptr().add(8 * g)),
-            )
-        };
-        Tw {
-            w,
-            s,
-            s_hi: swap32(s),
+/// The `D` words at `p` repeated over the 8 lanes (`D` = 2, 4 or 8).
+///
+/// # Safety
+/// `p` must be valid for reading `D` `u64`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn repeat<const D: usize>(p: *const u64) -> __m512i {
+    // SAFETY: the caller guarantees `D` readable words; unaligned loads.
+    unsafe {
+        match D {
+            2 => _mm512_broadcast_i32x4(_mm_loadu_si128(p.cast())),
+            4 => _mm512_broadcast_i64x4(_mm256_loadu_si256(p.cast())),
+            _ => load(p),
         }
     }
 }
@@ -99,10 +113,6 @@ pub struct VecTables {
     psi_rev_shoup: Vec<u64>,
     /// `⌊w·2^b/q⌋` for every `psi_inv_rev` entry.
     psi_inv_rev_shoup: Vec<u64>,
-    /// For gaps 4, 2, 1 (index 2, 1, 0): forward twiddles per butterfly.
-    fwd_small: [SmallTable; 3],
-    /// The same for the inverse.
-    inv_small: [SmallTable; 3],
     /// `N^{-1}` and its Shoup constant.
     n_inv: (u64, u64),
     /// `w·N^{-1}` for the last inverse stage's single twiddle (`psi_inv_rev[1]`),
@@ -126,19 +136,6 @@ impl VecTables {
         if t.modulus.bits() > max_bits || t.n < MIN_N {
             return None;
         }
-        let n = t.n;
-        let small = |table: &[u64]| -> [SmallTable; 3] {
-            std::array::from_fn(|k| {
-                let gap = 1usize << k;
-                let blocks = n / (2 * gap);
-                let w: Vec<u64> = (0..n)
-                    .filter(|x| x % (2 * gap) < gap)
-                    .map(|x| table[blocks + x / (2 * gap)])
-                    .collect();
-                let s = w.iter().map(|&w| shoup(w, q, shoup_bits)).collect();
-                SmallTable { w, s }
-            })
-        };
         let last_w = t.modulus.mul(t.psi_inv_rev[1], t.n_inv);
         Some(Self {
             psi_rev_shoup: t.psi_rev.iter().map(|&w| shoup(w, q, shoup_bits)).collect(),
@@ -147,8 +144,6 @@ impl VecTables {
                 .iter()
                 .map(|&w| shoup(w, q, shoup_bits))
                 .collect(),
-            fwd_small: small(&t.psi_rev),
-            inv_small: small(&t.psi_inv_rev),
             n_inv: (t.n_inv, shoup(t.n_inv, q, shoup_bits)),
             last_w_n_inv: (last_w, shoup(last_w, q, shoup_bits)),
             idx: Box::new(SmallGapIndices::new()),
@@ -158,25 +153,23 @@ impl VecTables {
 
 /// Where each of 16 consecutive coefficients sits in a pair of vectors:
 /// `None` is natural order (`lo` = 0..8, `hi` = 8..16); `Some(gap)` is the
-/// butterfly layout of that stage (`x` = the lower element of each pair, in
-/// increasing order, then `y`). Returns `position[e]` (0..16, `≥ 8` = second
-/// vector).
+/// butterfly layout of that stage: the lower element `e` of each pair in the
+/// first vector, its partner `e + gap` in the same lane of the second. The
+/// `D = 8/gap` pairs of a block with distinct twiddles (`e / (2·gap)`) take
+/// consecutive lanes, and the `gap` pairs sharing a twiddle sit `D` lanes
+/// apart (lane `(e mod 2·gap)·D + e / (2·gap)`), so that the twiddle vector
+/// is `D` consecutive table words repeated ([`small_twiddles`]). Returns
+/// `position[e]` (0..16, `≥ 8` = second vector).
 fn layout_positions(layout: Option<usize>) -> [i64; 16] {
     let Some(gap) = layout else {
         return std::array::from_fn(|e| e as i64);
     };
-    let mut pos = [0i64; 16];
-    let (mut nx, mut ny) = (0, 8);
-    for (e, p) in pos.iter_mut().enumerate() {
-        if e % (2 * gap) < gap {
-            *p = nx;
-            nx += 1;
-        } else {
-            *p = ny;
-            ny += 1;
-        }
-    }
-    pos
+    let d = 8 / gap;
+    std::array::from_fn(|e| {
+        let (x, offset) = (e - e % (2 * gap) + e % gap, e % (2 * gap));
+        let lane = (x % (2 * gap)) * d + x / (2 * gap);
+        (lane + if offset < gap { 0 } else { 8 }) as i64
+    })
 }
 
 /// `vpermt2q` indices that move 16 coefficients from layout `from` to layout
@@ -670,39 +663,45 @@ macro_rules! ntt_kernels {
             }
 
             /// Three small-gap stages on `C` blocks held in registers, blocks
-            /// `first…first + C`: stage `k` runs `bfly` with the per-butterfly
-            /// twiddles of `tables[k]`, then moves each block to layout
-            /// `chain[k]`.
+            /// `first…first + C`: the stages with `D0`, `D1`, `D2` distinct
+            /// twiddles per block (gaps `8/D`) run `bfly` with twiddles from
+            /// `w`/`ws` ([`small_twiddles`]); after stage `k` each block moves
+            /// to layout `chain[k]`.
             #[inline]
             #[target_feature(enable = $feat)]
-            fn small_gap_stages<const C: usize>(
+            fn small_gap_stages<
+                const C: usize,
+                const D0: usize,
+                const D1: usize,
+                const D2: usize,
+            >(
                 v: &mut [[__m512i; 2]; C],
                 first: usize,
-                tables: [&SmallTable; 3],
+                (w, ws): (&[u64], &[u64]),
                 chain: &[(__m512i, __m512i)],
                 bfly: impl Fn(__m512i, __m512i, Tw) -> (__m512i, __m512i) + Copy,
             ) {
                 // Written out stage by stage: as a loop over the stages the
                 // blocks were kept in memory rather than registers.
-                small_gap_stage(v, first, tables[0], chain[0], bfly);
-                small_gap_stage(v, first, tables[1], chain[1], bfly);
-                small_gap_stage(v, first, tables[2], chain[2], bfly);
+                small_gap_stage::<C, D0>(v, first, (w, ws), chain[0], bfly);
+                small_gap_stage::<C, D1>(v, first, (w, ws), chain[1], bfly);
+                small_gap_stage::<C, D2>(v, first, (w, ws), chain[2], bfly);
             }
 
             /// One stage of [`small_gap_stages`].
             #[inline]
             #[target_feature(enable = $feat)]
-            fn small_gap_stage<const C: usize>(
+            fn small_gap_stage<const C: usize, const D: usize>(
                 v: &mut [[__m512i; 2]; C],
                 first: usize,
-                table: &SmallTable,
+                (w, ws): (&[u64], &[u64]),
                 next: (__m512i, __m512i),
                 bfly: impl Fn(__m512i, __m512i, Tw) -> (__m512i, __m512i),
             ) {
                 for (c, xy) in v.iter_mut().enumerate() {
-                    // SAFETY: the tables have N/2 entries, 8 per 16-coefficient
-                    // block, and `first + c` is a block of the transform.
-                    let t = unsafe { table.load(first + c) };
+                    // SAFETY: `w` and `ws` are the plan's N-entry tables and
+                    // `first + c` is a 16-coefficient block of the transform.
+                    let t = unsafe { small_twiddles::<D>(w, ws, first + c) };
                     let (x, y) = bfly(xy[0], xy[1], t);
                     *xy = relayout_pair(x, y, next);
                 }
@@ -740,8 +739,8 @@ macro_rules! ntt_kernels {
                         let (x, y) = relayout(x, y, idx[0]);
                         *xy = [x, y];
                     }
-                    let fwd_small = [&vt.fwd_small[2], &vt.fwd_small[1], &vt.fwd_small[0]];
-                    small_gap_stages(&mut v, first, fwd_small, &idx[1..], |x, y, t| {
+                    // Gaps 4, 2, 1.
+                    small_gap_stages::<C, 2, 4, 8>(&mut v, first, (w, ws), &idx[1..], |x, y, t| {
                         fwd_bfly(x, y, t, q, kq)
                     });
                     for (c, xy) in v.iter().enumerate() {
@@ -782,8 +781,8 @@ macro_rules! ntt_kernels {
                         };
                         *xy = [x, y];
                     }
-                    let inv_small = [&vt.inv_small[0], &vt.inv_small[1], &vt.inv_small[2]];
-                    small_gap_stages(&mut v, first, inv_small, &idx[1..], |x, y, t| {
+                    // Gaps 1, 2, 4.
+                    small_gap_stages::<C, 8, 4, 2>(&mut v, first, (w, ws), &idx[1..], |x, y, t| {
                         inv_bfly(x, y, t, q, kq)
                     });
                     for (c, xy) in v.iter().enumerate() {
