@@ -60,7 +60,7 @@ impl KeyGenerator {
     /// The public key of `sk`, from the OS-seeded generator.
     ///
     /// # Errors
-    /// [`Error::ParamsMismatch`] if `sk` belongs to other parameters.
+    /// [`Error::ParamsMismatch`](crate::Error::ParamsMismatch) if `sk` belongs to other parameters.
     pub fn public_key(&self, sk: &SecretKey) -> Result<PublicKey> {
         self.public_key_with_rng(sk, &mut crate::rng::os_seeded())
     }
@@ -68,7 +68,7 @@ impl KeyGenerator {
     /// The public key `(−a·s + e, a)` over `Q_L·P`, from `rng`.
     ///
     /// # Errors
-    /// [`Error::ParamsMismatch`] if `sk` belongs to other parameters.
+    /// [`Error::ParamsMismatch`](crate::Error::ParamsMismatch) if `sk` belongs to other parameters.
     pub fn public_key_with_rng<R: RngCore + CryptoRng>(
         &self,
         sk: &SecretKey,
@@ -94,7 +94,7 @@ impl KeyGenerator {
     /// The relinearization key of `sk`, from the OS-seeded generator.
     ///
     /// # Errors
-    /// [`Error::ParamsMismatch`] if `sk` belongs to other parameters.
+    /// [`Error::ParamsMismatch`](crate::Error::ParamsMismatch) if `sk` belongs to other parameters.
     pub fn relin_key(&self, sk: &SecretKey) -> Result<RelinKey> {
         self.relin_key_with_rng(sk, &mut crate::rng::os_seeded())
     }
@@ -102,7 +102,7 @@ impl KeyGenerator {
     /// The relinearization key (switches `s²` to `s`), from `rng`.
     ///
     /// # Errors
-    /// [`Error::ParamsMismatch`] if `sk` belongs to other parameters.
+    /// [`Error::ParamsMismatch`](crate::Error::ParamsMismatch) if `sk` belongs to other parameters.
     pub fn relin_key_with_rng<R: RngCore + CryptoRng>(
         &self,
         sk: &SecretKey,
@@ -152,7 +152,7 @@ impl KeyGenerator {
     /// threads.
     ///
     /// # Errors
-    /// [`Error::ParamsMismatch`] if `sk` belongs to other parameters.
+    /// [`Error::ParamsMismatch`](crate::Error::ParamsMismatch) if `sk` belongs to other parameters.
     pub fn galois_keys_with_rng<R: RngCore + CryptoRng>(
         &self,
         sk: &SecretKey,

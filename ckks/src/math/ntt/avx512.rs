@@ -5,7 +5,7 @@
 //! inverse) and, once fully reduced, agree with it bit for bit.
 //!
 //! Two lane multipliers share one kernel, stamped out per target feature by
-//! [`ntt_kernels!`]:
+//! `ntt_kernels!`:
 //!
 //! * **IFMA** (`ifma`, primes below `2^50`): `madd52lo/hi` multiply the low 52
 //!   bits of two lanes, so Shoup's trick uses `w' = ⌊w·2^52/q⌋`:
@@ -25,11 +25,11 @@
 //! coefficients in two vectors: gap 8 pairs the two vectors; gaps 4, 2, 1
 //! gather the `x` and `y` halves with `vpermt2q` in an order where each
 //! twiddle vector is a broadcast load from the plan's tables
-//! ([`layout_positions`]). Four such blocks go
+//! (`layout_positions`). Four such blocks go
 //! through at once, so that their chains of dependent stages overlap. The
 //! forward pass ends with the final reduction; `N^{-1}` is folded into the
 //! last inverse stage. A broadcast twiddle carries its Shoup constant's high
-//! half ready for `vpmuludq` ([`Tw`]), split off once per block rather than
+//! half ready for `vpmuludq` (`Tw`), split off once per block rather than
 //! once per butterfly, and the permutation indices are built with the tables.
 
 #![cfg(target_arch = "x86_64")]
