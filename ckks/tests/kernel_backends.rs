@@ -5,6 +5,9 @@
 //! A backend the CPU supports that this test did not run is a failure, not
 //! a skip.
 
+use ckks::math::automorphism::{
+    eval_permutation, galois_element_conjugate, galois_element_for_step, EvalPermutation,
+};
 use ckks::math::kernels::{backend_for, Kernels};
 use ckks::math::modulus::Modulus;
 use ckks::math::ntt::Backend;
@@ -121,6 +124,38 @@ fn check(backend: Backend) -> usize {
                     );
                 }
             }
+            ran += 1;
+        }
+    }
+    ran + check_permutations(backend)
+}
+
+/// The block permutation of automorphisms in NTT form on `backend` (any
+/// prime's handle): the same words as the index permutation, appended
+/// after what `out` held. Returns the number of (N, g) cases run.
+fn check_permutations(backend: Backend) -> usize {
+    let m = Modulus::new(ntt_primes_below(40, 1024, 1, &[])[0]);
+    let Some(k) = Kernels::with(backend, &m) else {
+        return 0;
+    };
+    let mut rng = test_rng();
+    let mut ran = 0;
+    for n in [8usize, 16, 64, 1 << 10, 1 << 13, 1 << 16] {
+        let input: Vec<u64> = (0..n).map(|_| rng.gen()).collect();
+        for g in [
+            1,
+            5,
+            galois_element_for_step(-1, n),
+            galois_element_for_step(n as i64 / 4 - 3, n),
+            galois_element_conjugate(n),
+        ] {
+            let perm = eval_permutation(n, g);
+            let want: Vec<u64> = std::iter::once(7)
+                .chain(perm.iter().map(|&p| input[p as usize]))
+                .collect();
+            let mut got = vec![7];
+            EvalPermutation::new(n, g).extend(&input, &k, &mut got);
+            assert_eq!(got, want, "{backend:?} permutation, N = {n}, g = {g}");
             ran += 1;
         }
     }

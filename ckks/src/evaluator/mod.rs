@@ -14,6 +14,7 @@ use std::sync::{Arc, RwLock};
 use crate::ciphertext::Ciphertext;
 use crate::encoding::Encoder;
 use crate::error::{Error, Result};
+use crate::math::automorphism::EvalPermutation;
 use crate::meta::Scale;
 use crate::params::Params;
 
@@ -23,7 +24,7 @@ pub struct Evaluator {
     params: Arc<Params>,
     encoder: Encoder,
     /// NTT-domain permutations of the automorphisms used so far.
-    perms: RwLock<HashMap<u64, Arc<Vec<u32>>>>,
+    perms: RwLock<HashMap<u64, Arc<EvalPermutation>>>,
 }
 
 impl Evaluator {

@@ -8,8 +8,9 @@ use crate::ciphertext::Ciphertext;
 use crate::error::{Error, Result};
 use crate::keys::{GaloisKeys, SwitchingKey};
 use crate::math::automorphism::{
-    eval_permutation, extend_eval, galois_element_conjugate, galois_element_for_step,
+    galois_element_conjugate, galois_element_for_step, EvalPermutation,
 };
+use crate::math::kernels::Kernels;
 use crate::math::poly::{Eval, RnsPoly};
 use crate::meta::Scale;
 
@@ -30,7 +31,7 @@ fn naf(mut x: i64) -> Vec<i64> {
 }
 
 impl Evaluator {
-    fn permutation(&self, g: u64) -> Arc<Vec<u32>> {
+    fn permutation(&self, g: u64) -> Arc<EvalPermutation> {
         if let Some(p) = self
             .perms
             .read()
@@ -39,7 +40,7 @@ impl Evaluator {
         {
             return Arc::clone(p);
         }
-        let p = Arc::new(eval_permutation(self.params.n(), g));
+        let p = Arc::new(EvalPermutation::new(self.params.n(), g));
         self.perms
             .write()
             .expect("permutation cache poisoned")
@@ -47,13 +48,15 @@ impl Evaluator {
         p
     }
 
-    fn permute(&self, p: &RnsPoly<Eval>, perm: &[u32]) -> RnsPoly<Eval> {
+    fn permute(&self, p: &RnsPoly<Eval>, perm: &EvalPermutation) -> RnsPoly<Eval> {
+        let rns = self.params.rns();
         // Written once, limb by limb (no zero fill first).
         let mut data = Vec::with_capacity(p.data().len());
         for i in 0..p.num_limbs() {
-            extend_eval(p.limb(i), perm, &mut data);
+            let k = Kernels::best(rns.modulus(p.basis(), i));
+            perm.extend(p.limb(i), &k, &mut data);
         }
-        RnsPoly::from_raw(self.params.rns(), p.basis(), data)
+        RnsPoly::from_raw(rns, p.basis(), data)
     }
 
     /// `σ_g` followed by a switch from `σ_g(s)` back to `s`.

@@ -12,8 +12,9 @@ use super::secret::SecretKey;
 use super::switching::{expand_uniform, key_gaussian_eval, RelinKey, SwitchingKey};
 use crate::error::Result;
 use crate::math::automorphism::{
-    eval_permutation, extend_eval, galois_element_conjugate, galois_element_for_step,
+    galois_element_conjugate, galois_element_for_step, EvalPermutation,
 };
+use crate::math::kernels::Kernels;
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::Basis;
 use crate::math::sampling;
@@ -196,10 +197,12 @@ impl KeyGenerator {
     /// `σ_g(s)` in NTT form over `Q_L·P`.
     fn automorphism_of_secret(&self, sk: &SecretKey, g: u64) -> RnsPoly<Eval> {
         let rns = self.params.rns();
-        let perm = eval_permutation(rns.n(), g);
+        let perm = EvalPermutation::new(rns.n(), g);
+        let basis = sk.eval.basis();
         let mut data = Vec::with_capacity(sk.eval.data().len());
         for i in 0..sk.eval.num_limbs() {
-            extend_eval(sk.eval.limb(i), &perm, &mut data);
+            let k = Kernels::best(rns.modulus(basis, i));
+            perm.extend(sk.eval.limb(i), &k, &mut data);
         }
         RnsPoly::from_raw(rns, sk.eval.basis(), data)
     }

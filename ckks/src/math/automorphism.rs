@@ -4,6 +4,7 @@
 //! rotates the slots left by `k`, and `g = 2N − 1` (that is `X ↦ X^{-1}`)
 //! conjugates every slot.
 
+use crate::math::kernels::Kernels;
 use crate::math::modulus::Modulus;
 use crate::math::ntt::bit_reverse;
 
@@ -64,6 +65,69 @@ pub fn eval_permutation(n: usize, g: u64) -> Vec<u32> {
         .collect()
 }
 
+/// `σ_g` on limbs in NTT form: the index permutation of
+/// [`eval_permutation`] and the same as moves of aligned 8-word blocks.
+///
+/// The permutation maps every aligned block of `2^m` slots onto an aligned
+/// block: slot `k = k_hi·2^m + k_lo` holds the value at `ψ^{2j+1}` with
+/// `j = br(k)`, whose top `m` bits are `br(k_lo)`; multiplying `2j + 1` by
+/// `g` adds to those top bits (and, halved and bit-reversed back, to the
+/// lane within the block) without touching the bits that become the
+/// block's index. So an output block is one source block with its 8 words
+/// reordered: one load and one `vpermq` ([`Kernels::permute_blocks_into`])
+/// instead of 8 gathered words. The constructor checks the shape and keeps
+/// the word-by-word permutation for `N < 8`.
+#[derive(Clone, Debug)]
+pub struct EvalPermutation {
+    perm: Vec<u32>,
+    /// Per output block: the source block in the low 32 bits, the source
+    /// lane of word `i` in bits `32 + 3i …`; `None` if `N < 8`.
+    moves: Option<Vec<u64>>,
+}
+
+impl EvalPermutation {
+    /// The permutation of `σ_g` at ring degree `n`.
+    #[must_use]
+    pub fn new(n: usize, g: u64) -> Self {
+        let perm = eval_permutation(n, g);
+        let moves = n
+            .is_multiple_of(8)
+            .then(|| {
+                perm.chunks_exact(8)
+                    .map(|b| {
+                        let src = b[0] / 8;
+                        b.iter()
+                            .enumerate()
+                            .try_fold(u64::from(src), |mv, (i, &p)| {
+                                (p / 8 == src).then_some(mv | u64::from(p % 8) << (32 + 3 * i))
+                            })
+                    })
+                    .collect::<Option<Vec<u64>>>()
+            })
+            .flatten();
+        debug_assert!(
+            n < 8 || moves.is_some(),
+            "σ_g maps aligned blocks onto aligned blocks"
+        );
+        Self { perm, moves }
+    }
+
+    /// `out[k] = in[perm[k]]`.
+    #[must_use]
+    pub fn perm(&self) -> &[u32] {
+        &self.perm
+    }
+
+    /// Appends `σ_g(input)` to `out`, `input` one limb in NTT form; `k`
+    /// (any prime's kernels) picks the backend.
+    pub fn extend(&self, input: &[u64], k: &Kernels<'_>, out: &mut Vec<u64>) {
+        match &self.moves {
+            Some(moves) => k.permute_blocks_into(out, input, moves),
+            None => extend_eval(input, &self.perm, out),
+        }
+    }
+}
+
 /// Applies `σ_g` to one limb in NTT form with a permutation from
 /// [`eval_permutation`].
 pub fn apply_eval(input: &[u64], perm: &[u32], out: &mut [u64]) {
@@ -113,6 +177,26 @@ mod tests {
             assert_eq!(appended[0], 7);
         }
         assert_eq!(galois_element_for_step(0, n), 1);
+        // Every odd g moves aligned 8-word blocks onto aligned blocks (the
+        // vector path); below N = 8 the word permutation serves.
+        for n in [8usize, 64] {
+            for g in (1..2 * n as u64).step_by(2) {
+                let p = EvalPermutation::new(n, g);
+                assert!(p.moves.is_some(), "N = {n}, g = {g}");
+                let mut out = Vec::new();
+                let k = Kernels::best(plan.modulus());
+                let input: Vec<u64> = (0..n as u64).collect();
+                p.extend(&input, &k, &mut out);
+                let want: Vec<u64> = p.perm().iter().map(|&i| u64::from(i)).collect();
+                assert_eq!(out, want, "N = {n}, g = {g}");
+            }
+        }
+        let small = EvalPermutation::new(4, 3);
+        assert!(small.moves.is_none());
+        let mut out = Vec::new();
+        small.extend(&[10, 11, 12, 13], &Kernels::best(plan.modulus()), &mut out);
+        let want: Vec<u64> = small.perm().iter().map(|&i| 10 + u64::from(i)).collect();
+        assert_eq!(out, want);
         assert_eq!(galois_element_for_step(1, n), 5);
         // Rotating left by k and then by N/2 − k is the identity.
         let g = galois_element_for_step(3, n) * galois_element_for_step(-3, n) % (2 * n as u64);

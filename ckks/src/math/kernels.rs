@@ -268,6 +268,75 @@ impl<'m> Kernels<'m> {
     }
 }
 
+impl Kernels<'_> {
+    /// Appends `src` permuted by whole aligned blocks of 8 words to `out`:
+    /// output block `b` is source block `moves[b] mod 2^32`, its word `i`
+    /// taken from lane `(moves[b] >> (32 + 3i)) mod 8`. An automorphism in
+    /// NTT form has this shape ([`EvalPermutation`]). The prime plays no
+    /// part; the handle's backend does: one `vpermq` per block with
+    /// AVX-512 (IFMA and AVX-512 handles), word by word otherwise.
+    ///
+    /// # Panics
+    /// If `src.len() != 8·moves.len()` or a move names a block outside
+    /// `src` (an internal bug); `out` then keeps what it held.
+    ///
+    /// [`EvalPermutation`]: crate::math::automorphism::EvalPermutation
+    pub fn permute_blocks_into(&self, out: &mut Vec<u64>, src: &[u64], moves: &[u64]) {
+        assert_eq!(
+            src.len(),
+            8 * moves.len(),
+            "block permutation: lengths differ"
+        );
+        match self.backend {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: IFMA and AVX-512 handles are built only after
+            // `supports` detected AVX-512F (with IFMA, or with DQ and BW).
+            Backend::Ifma | Backend::Avx512 => unsafe { blocks512::permute_into(out, src, moves) },
+            _ => scalar::permute_blocks_into(out, src, moves),
+        }
+    }
+}
+
+/// The block permutation with AVX-512F.
+#[cfg(target_arch = "x86_64")]
+mod blocks512 {
+    use std::arch::x86_64::{
+        _mm512_loadu_si512, _mm512_permutexvar_epi64, _mm512_set1_epi64, _mm512_set_epi64,
+        _mm512_srlv_epi64, _mm512_storeu_si512,
+    };
+
+    /// [`super::Kernels::permute_blocks_into`], writing straight into the
+    /// spare capacity of `out`.
+    ///
+    /// # Safety
+    /// The CPU supports AVX-512F; `src.len() == 8·moves.len()`.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn permute_into(out: &mut Vec<u64>, src: &[u64], moves: &[u64]) {
+        let n = 8 * moves.len();
+        out.reserve(n);
+        let start = out.len();
+        // Lane i's source lane sits at bit 32 + 3i of its move; `vpermq`
+        // reads the low three bits of each index lane.
+        let shifts = _mm512_set_epi64(53, 50, 47, 44, 41, 38, 35, 32);
+        let spare = out.spare_capacity_mut();
+        for (&mv, dst) in moves.iter().zip(spare.chunks_exact_mut(8)) {
+            let block = &src[8 * (mv as u32 as usize)..][..8];
+            let idx = _mm512_srlv_epi64(_mm512_set1_epi64(mv as i64), shifts);
+            // SAFETY: `block` holds 8 words; `dst` is 8 slots of `out`'s
+            // spare capacity; both accesses are unaligned-tolerant.
+            unsafe {
+                let v = _mm512_permutexvar_epi64(idx, _mm512_loadu_si512(block.as_ptr().cast()));
+                _mm512_storeu_si512(dst.as_mut_ptr().cast(), v);
+            }
+        }
+        // SAFETY: after the reserve the spare capacity holds at least `n`
+        // words, and the loop wrote all `moves.len()` blocks of 8 from
+        // `start` (a bad move panics above, before this line, leaving the
+        // length unchanged).
+        unsafe { out.set_len(start + n) };
+    }
+}
+
 /// The reference: the scalar [`Modulus`] operations, sums in 128 bits.
 mod scalar {
     use crate::math::modulus::Modulus;
@@ -347,6 +416,18 @@ mod scalar {
         for (k, d) in dst.iter_mut().enumerate() {
             *d = dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])));
         }
+    }
+
+    pub fn permute_blocks_into(out: &mut Vec<u64>, src: &[u64], moves: &[u64]) {
+        // Checked up front so that a bad move leaves `out` as it was.
+        assert!(
+            moves.iter().all(|&mv| (mv as u32 as usize) < moves.len()),
+            "block permutation: a move names a block outside the source"
+        );
+        out.extend(moves.iter().flat_map(|&mv| {
+            let block = &src[8 * (mv as u32 as usize)..][..8];
+            (0..8).map(move |i| block[((mv >> (32 + 3 * i)) & 7) as usize])
+        }));
     }
 
     pub fn centered_from(m: &Modulus, dst: &mut [u64], src: &[u64], p: u64) {
