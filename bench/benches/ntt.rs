@@ -48,8 +48,9 @@ fn ntt(c: &mut Criterion) {
 }
 
 /// The kernels of a key switch at N = 8192: the inner product of three
-/// digits with a key (`dot_to`), and the centred conversion of a digit
-/// from a 60-bit prime (`centered_from`).
+/// digits with a key (`dot_to`), the centred conversion of a digit from a
+/// 60-bit prime (`centered_from`), and the product of two variable limbs
+/// (`mul_to`, the tensor product of ct × ct).
 fn kernels(c: &mut Criterion) {
     bench::single_thread();
     let n = 8192usize;
@@ -79,6 +80,9 @@ fn kernels(c: &mut Criterion) {
             });
             g.bench_function(format!("centered_from_60bit/{bits}bit/{name}"), |b| {
                 b.iter(|| k.centered_from(&mut out, &src, p60))
+            });
+            g.bench_function(format!("mul_to/{bits}bit/{name}"), |b| {
+                b.iter(|| k.mul_to(&mut out, dr[0], kr[0]))
             });
         }
     }
