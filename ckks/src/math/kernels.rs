@@ -37,7 +37,12 @@
 //! **Barrett on 64-bit lanes (AVX-512F/DQ, AVX2; primes up to 61 bits).**
 //! The same with `z = ⌊p / 2^(b−1)⌋ < 2^64`, `m = ⌊2^(63+b)/q⌋ < 2^64`,
 //! valid for `p < 2^(b+63)`: `2^(63−b)` products per block. The 128-bit
-//! accumulator carries from its low word into its high word. AVX2 has no
+//! accumulator carries from its low word into its high word. On AVX-512
+//! the estimate's high word `⌊z·m/2^64⌋` comes from three of the four
+//! 32×32-bit partial products and may be 2 short, so `r < 5q` and three
+//! conditional subtractions (`4q`, `2q`, `q`) follow; inputs built to make
+//! the estimate fall short reach `r ∈ [3q, 4q)` (the unit test uses one),
+//! none found reaches `4q`, and the bound keeps the third subtraction. AVX2 has no
 //! 64-bit multiply or unsigned 64-bit minimum: products are assembled from
 //! 32×32-bit multiplies and conditional subtractions test the sign bit,
 //! exact for values below `2^63` (every intermediate here is below `4q`).
@@ -953,9 +958,9 @@ mod ifma {
 #[cfg(target_arch = "x86_64")]
 mod lanes512 {
     use std::arch::x86_64::{
-        _mm512_add_epi64, _mm512_cmplt_epu64_mask, _mm512_mask_add_epi64, _mm512_mullo_epi64,
-        _mm512_or_si512, _mm512_set1_epi64, _mm512_setzero_si512, _mm512_sllv_epi64,
-        _mm512_srlv_epi64, _mm512_sub_epi64,
+        _mm512_add_epi64, _mm512_cmplt_epu64_mask, _mm512_mask_add_epi64, _mm512_mul_epu32,
+        _mm512_mullo_epi64, _mm512_or_si512, _mm512_set1_epi64, _mm512_setzero_si512,
+        _mm512_sllv_epi64, _mm512_srli_epi64, _mm512_srlv_epi64, _mm512_sub_epi64,
     };
 
     use super::avx512_lanes::{add_q, csub, ld, neg_q, select_gt, splat, st, sub_q, LANES, V};
@@ -967,17 +972,25 @@ mod lanes512 {
 
     pub struct Consts {
         q: V,
+        /// `2q` and `4q`, for the final conditional subtractions.
+        q2: V,
+        q4: V,
         m: V,
+        /// `m >> 32`, where `vpmuludq` reads it.
+        m_hi: V,
         shl: V,
         shr: V,
     }
 
     #[target_feature(enable = "avx512f")]
-    fn consts(modulus: &Modulus) -> Consts {
+    pub(super) fn consts(modulus: &Modulus) -> Consts {
         let [q, m, shl, shr] = super::barrett64_consts(modulus);
         Consts {
             q: splat(q),
+            q2: splat(2 * q),
+            q4: splat(4 * q),
             m: splat(m),
+            m_hi: splat(m >> 32),
             shl: splat(shl),
             shr: splat(shr),
         }
@@ -1001,14 +1014,25 @@ mod lanes512 {
         neg_q(a, c.q)
     }
 
-    /// `p mod q` for `p = hi·2^64 + lo < 2^(b+63)` (module docs).
+    /// `p mod q` for `p = hi·2^64 + lo < 2^(b+63)` (module docs). The
+    /// estimate `⌊z·m/2^64⌋` is taken from three of the four 32×32-bit
+    /// partial products (`zh·mh + ⌊zl·mh/2^32⌋ + ⌊zh·ml/2^32⌋`), at most 2
+    /// below the exact high word, so `q̂ ≥ ⌊p/q⌋ − 4`, `r < 5q < 2^64`, and
+    /// three conditional subtractions (`4q`, `2q`, `q`) finish.
     #[inline]
     #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
-    fn barrett(lo: V, hi: V, c: &Consts) -> V {
+    pub(super) fn barrett(lo: V, hi: V, c: &Consts) -> V {
         let z = _mm512_or_si512(_mm512_sllv_epi64(hi, c.shl), _mm512_srlv_epi64(lo, c.shr));
-        let est = mulhi64(z, c.m);
+        let z_hi = _mm512_srli_epi64::<32>(z);
+        let est = _mm512_add_epi64(
+            _mm512_mul_epu32(z_hi, c.m_hi),
+            _mm512_add_epi64(
+                _mm512_srli_epi64::<32>(_mm512_mul_epu32(z, c.m_hi)),
+                _mm512_srli_epi64::<32>(_mm512_mul_epu32(z_hi, c.m)),
+            ),
+        );
         let r = _mm512_sub_epi64(lo, _mm512_mullo_epi64(est, c.q));
-        csub(csub(r, c.q), c.q)
+        csub(csub(csub(r, c.q4), c.q2), c.q)
     }
 
     #[inline]
@@ -1303,4 +1327,66 @@ mod lanes256 {
     }
 
     simd_kernels!("avx2");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 64-bit lanes' Barrett step on sums `p < 2^(b+63)` built to make
+    /// its quotient estimate fall short: `z = ⌊p/2^(b−1)⌋` near `2^64` with
+    /// its low half all ones and `p mod 2^(b−1)` at its maximum, on primes
+    /// whose constant `m` has large low bits. The first case leaves
+    /// `r ∈ [3q, 4q)` before the conditional subtractions (found by a
+    /// search over such inputs); random sums of every size follow. Each
+    /// result must be `p mod q`.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn barrett_64_bit_lanes_reduces_sums_where_the_estimate_falls_short() {
+        use rand::{Rng, SeedableRng};
+        use std::arch::x86_64::{_mm512_set1_epi64, _mm512_storeu_si512};
+
+        if !Backend::Avx512.cpu_supports() {
+            println!("AVX-512 (F, DQ, BW) not supported here: not run");
+            return;
+        }
+        let check = |q: u64, p: u128| {
+            let m = Modulus::new(q);
+            let mut out = [0u64; 8];
+            // SAFETY: AVX-512F, DQ and BW detected above; `out` holds 8 words.
+            unsafe {
+                let c = lanes512::consts(&m);
+                let r = lanes512::barrett(
+                    _mm512_set1_epi64(p as u64 as i64),
+                    _mm512_set1_epi64((p >> 64) as u64 as i64),
+                    &c,
+                );
+                _mm512_storeu_si512(out.as_mut_ptr().cast(), r);
+            }
+            let want = (p % u128::from(q)) as u64;
+            assert_eq!(out, [want; 8], "q = {q:#x}, p = {p:#x}");
+        };
+        check(
+            0x1000_003a_f653_3e97,
+            0xfff_ffff_bfff_fffd_ffff_ffff_ffff_ffff,
+        );
+        let seed: u64 = rand::random();
+        println!("seed = {seed}");
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        for _ in 0..20_000 {
+            let bits = rng.gen_range(12..=61u32);
+            let q = rng.gen_range(1u64 << (bits - 1)..1u64 << bits) | 1;
+            let b = 64 - q.leading_zeros();
+            let top: u128 = 1 << (b + 63);
+            // Crafted: z near 2^64 with low half all ones, maximal remainder.
+            let z = (u128::from(rng.gen::<u32>() | 0x8000_0000) << 32) | 0xffff_ffff;
+            let crafted = (z << (b - 1)) | ((1u128 << (b - 1)) - 1);
+            let random = rng.gen::<u128>() % top;
+            for p in [crafted, random, top - 1] {
+                if p < top {
+                    check(q, p);
+                }
+            }
+        }
+    }
 }
