@@ -60,6 +60,8 @@ fn check(backend: Backend) -> usize {
             same(&|k, x| k.neg_assign(x), "neg");
             same(&|k, x| k.mul_assign(x, &a), "mul");
             same(&|k, x| k.mul_to(x, &a, &b), "mul-to");
+            // Appended after what the vector held.
+            same(&|k, x| k.mul_into(x, &a, &b), "mul-into");
             same(&|k, x| k.mul_add_assign(x, &a, &b), "mul-add");
             same(&|k, x| k.mul_scalar_assign(x, w), "mul by constant");
             same(&|k, x| k.mul_scalar_assign(x, q - 1), "mul by q - 1");

@@ -192,6 +192,16 @@ impl<'m> Kernels<'m> {
         dispatch!(self, mul_to(dst, a, b));
     }
 
+    /// Appends `a[i]·b[i] mod q` to `out`: [`Self::mul_to`] into a new
+    /// limb without filling it first.
+    ///
+    /// # Panics
+    /// If the slices differ in length (an internal bug).
+    pub fn mul_into(&self, out: &mut Vec<u64>, a: &[u64], b: &[u64]) {
+        assert_eq!(a.len(), b.len(), "kernel operands differ in length");
+        dispatch!(self, mul_into(out, a, b));
+    }
+
     /// `o[i] ← o[i] + a[i]·b[i] mod q`.
     ///
     /// # Panics
@@ -382,6 +392,10 @@ mod scalar {
         }
     }
 
+    pub fn mul_into(m: &Modulus, out: &mut Vec<u64>, a: &[u64], b: &[u64]) {
+        out.extend(a.iter().zip(b).map(|(&x, &y)| m.mul(x, y)));
+    }
+
     pub fn mul_add_assign(m: &Modulus, o: &mut [u64], a: &[u64], b: &[u64]) {
         for ((o, &x), &y) in o.iter_mut().zip(a).zip(b) {
             *o = m.add(*o, m.mul(x, y));
@@ -541,6 +555,33 @@ macro_rules! simd_kernels {
                 }
             }
             super::scalar::mul_to(m, &mut dst[s..], &a[s..], &b[s..]);
+        }
+
+        /// # Safety
+        /// As [`add_assign`]; `a.len() == b.len()`.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn mul_into(m: &Modulus, out: &mut Vec<u64>, a: &[u64], b: &[u64]) {
+            let c = consts(m);
+            let len = a.len();
+            out.reserve(len);
+            let start = out.len();
+            let dst = out.spare_capacity_mut()[..len].as_mut_ptr().cast::<u64>();
+            let s = split(len);
+            for k in (0..s).step_by(LANES) {
+                // SAFETY: k + LANES ≤ s ≤ len, the length of `a` and `b` and
+                // the number of spare words at `dst`.
+                unsafe {
+                    let r = mul_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c);
+                    st(dst.add(k), r);
+                }
+            }
+            for k in s..len {
+                // SAFETY: k < len spare words at `dst`.
+                unsafe { dst.add(k).write(m.mul(a[k], b[k])) };
+            }
+            // SAFETY: the loops wrote all `len` words after `start`, inside
+            // the capacity reserved above.
+            unsafe { out.set_len(start + len) };
         }
 
         /// # Safety

@@ -333,9 +333,24 @@ impl RnsPoly<Eval> {
     /// `a ⊙ b` as a new polynomial.
     #[must_use]
     pub fn product(ctx: &RnsContext, a: &Self, b: &Self) -> Self {
-        let mut c = a.clone();
-        c.mul_assign(ctx, b);
-        c
+        a.check_same_basis(b, "poly product");
+        let (n, basis) = (a.n, a.basis);
+        // Written once, limb by limb (no copy of `a` or zero fill first).
+        let mut data = Vec::with_capacity(a.data.len());
+        for (i, (x, y)) in a
+            .data
+            .chunks_exact(n)
+            .zip(b.data.chunks_exact(n))
+            .enumerate()
+        {
+            Kernels::best(ctx.modulus(basis, i)).mul_into(&mut data, x, y);
+        }
+        Self {
+            n,
+            basis,
+            data,
+            _domain: PhantomData,
+        }
     }
 }
 
