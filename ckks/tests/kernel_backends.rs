@@ -109,6 +109,10 @@ fn check(backend: Backend) -> usize {
                 let cs: Vec<u64> = std::iter::once(q - 1).chain(cs).take(terms).collect();
                 same(&|k, x| k.dot_to(x, &xr, &yr), &format!("dot of {terms}"));
                 same(
+                    &|k, x| k.dot_into(x, &xr, &yr, len),
+                    &format!("dot of {terms} appended"),
+                );
+                same(
                     &|k, x| k.dot_scalar_to(x, &xr, &cs),
                     &format!("dot with {terms} constants"),
                 );

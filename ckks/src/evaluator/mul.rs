@@ -55,8 +55,7 @@ impl Evaluator {
         Self::check_levels("mul", a.level(), b.level())?;
         let rns = self.params.rns();
         let d0 = RnsPoly::product(rns, &a.c0, &b.c0);
-        let mut d1 = RnsPoly::product(rns, &a.c0, &b.c1);
-        d1.mul_add_assign(rns, &a.c1, &b.c0);
+        let d1 = RnsPoly::sum_of_products(rns, &[(&a.c0, &b.c1), (&a.c1, &b.c0)]);
         let d2 = RnsPoly::product(rns, &a.c1, &b.c1);
         Ok(Ciphertext2 {
             d0,

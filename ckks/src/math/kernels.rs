@@ -202,6 +202,22 @@ impl<'m> Kernels<'m> {
         dispatch!(self, mul_into(out, a, b));
     }
 
+    /// Appends `len` words `Σ_j a[j][i]·b[j][i] mod q` to `out`:
+    /// [`Self::dot_to`] into a new limb without filling it first (the
+    /// `a·d + b·c` of a ciphertext product, one reduction per word).
+    ///
+    /// # Panics
+    /// If the term counts differ or an operand is not `len` long (an
+    /// internal bug).
+    pub fn dot_into(&self, out: &mut Vec<u64>, a: &[&[u64]], b: &[&[u64]], len: usize) {
+        assert_eq!(a.len(), b.len(), "dot product: term counts differ");
+        assert!(
+            a.iter().chain(b).all(|s| s.len() == len),
+            "kernel operands differ in length"
+        );
+        dispatch!(self, dot_into(out, a, b, len));
+    }
+
     /// `o[i] ← o[i] + a[i]·b[i] mod q`.
     ///
     /// # Panics
@@ -394,6 +410,10 @@ mod scalar {
 
     pub fn mul_into(m: &Modulus, out: &mut Vec<u64>, a: &[u64], b: &[u64]) {
         out.extend(a.iter().zip(b).map(|(&x, &y)| m.mul(x, y)));
+    }
+
+    pub fn dot_into(m: &Modulus, out: &mut Vec<u64>, a: &[&[u64]], b: &[&[u64]], len: usize) {
+        out.extend((0..len).map(|k| dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])))));
     }
 
     pub fn mul_add_assign(m: &Modulus, o: &mut [u64], a: &[u64], b: &[u64]) {
@@ -703,6 +723,40 @@ macro_rules! simd_kernels {
             for (k, d) in dst.iter_mut().enumerate().skip(s) {
                 *d = super::scalar::dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])));
             }
+        }
+
+        /// # Safety
+        /// As [`add_assign`]; every operand has `len` elements.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn dot_into(
+            m: &Modulus,
+            out: &mut Vec<u64>,
+            a: &[&[u64]],
+            b: &[&[u64]],
+            len: usize,
+        ) {
+            let c = consts(m);
+            let per = terms(m.bits());
+            out.reserve(len);
+            let start = out.len();
+            let dst = out.spare_capacity_mut()[..len].as_mut_ptr().cast::<u64>();
+            let s = split(len);
+            for k in (0..s).step_by(LANES) {
+                // SAFETY: every operand has len ≥ k + LANES elements, and so
+                // many spare words follow `dst`.
+                unsafe {
+                    let r = dot_block::<1>(k, a, b, per, &c);
+                    st(dst.add(k), r[0]);
+                }
+            }
+            for k in s..len {
+                let v = super::scalar::dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])));
+                // SAFETY: k < len spare words at `dst`.
+                unsafe { dst.add(k).write(v) };
+            }
+            // SAFETY: the loops wrote all `len` words after `start`, inside
+            // the capacity reserved above.
+            unsafe { out.set_len(start + len) };
         }
 
         /// `U` vectors of `Σ_j a[j][i]·b[j][i] mod q` from index `k`: lazy sums

@@ -330,6 +330,39 @@ impl RnsPoly<Eval> {
         }
     }
 
+    /// `Σ_j a_j ⊙ b_j` as a new polynomial, each word reduced once (a
+    /// ciphertext product's middle term `a0⊙b1 + a1⊙b0`).
+    ///
+    /// # Panics
+    /// If the polynomials are over different bases, or `terms` is empty.
+    #[must_use]
+    pub fn sum_of_products(ctx: &RnsContext, terms: &[(&Self, &Self)]) -> Self {
+        let (first, _) = terms.first().expect("sum of products: no terms");
+        for (x, y) in terms {
+            first.check_same_basis(x, "poly sum of products");
+            first.check_same_basis(y, "poly sum of products");
+        }
+        let (n, basis) = (first.n, first.basis);
+        let mut data = Vec::with_capacity(first.data.len());
+        for i in 0..first.data.len() / n {
+            let a: Vec<&[u64]> = terms
+                .iter()
+                .map(|(x, _)| &x.data[i * n..(i + 1) * n])
+                .collect();
+            let b: Vec<&[u64]> = terms
+                .iter()
+                .map(|(_, y)| &y.data[i * n..(i + 1) * n])
+                .collect();
+            Kernels::best(ctx.modulus(basis, i)).dot_into(&mut data, &a, &b, n);
+        }
+        Self {
+            n,
+            basis,
+            data,
+            _domain: PhantomData,
+        }
+    }
+
     /// `a ⊙ b` as a new polynomial.
     #[must_use]
     pub fn product(ctx: &RnsContext, a: &Self, b: &Self) -> Self {
