@@ -69,6 +69,10 @@ fn check(backend: Backend) -> usize {
                 &|k, x| k.sub_mul_scalar_assign(x, &a, w),
                 "sub, mul by constant",
             );
+            same(
+                &|k, x| k.sub_mul_scalar_add(x, &a, &b, w),
+                "sub, mul by constant, add",
+            );
             // Residues of other primes, smaller and larger (up to 61 bits),
             // with both sides of p/2; just above q and on both sides of 2q too.
             let near = [q + 2, 2 * q - 1, 2 * q, 2 * q + 1]

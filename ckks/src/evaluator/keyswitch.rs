@@ -1,7 +1,9 @@
 //! Hybrid key switching, written once for relinearization and rotation.
 //!
-//! Given `c` over `Q_ℓ` and a key from `s'` to `s`, returns `(k0, k1)` over
-//! `Q_ℓ` with `k0 + k1·s ≈ c·s'`:
+//! Given `c` over `Q_ℓ` and a key from `s'` to `s`, finds `(k0, k1)` over
+//! `Q_ℓ` with `k0 + k1·s ≈ c·s'`: [`key_switch_ext`] does steps 1 and 2,
+//! and [`mod_down`] or [`mod_down_add`] (which adds the result into the
+//! caller's polynomial in the same pass) step 3.
 //!
 //! 1. **Decompose and ModUp.** For each digit `j`, the residues
 //!    `[c]_{D_j}` are extended to the other limbs of `Q_ℓ·P` by fast basis
@@ -15,7 +17,9 @@
 //!    coefficient.
 //!    This equals `(P·c·s' − a·s + e', a)` with `e' = Σ_j d̃_j·e_j`.
 //! 3. **ModDown.** Divide by `P`: `x ↦ (x − [x]_P) · P^{-1}` on each `q_i`,
-//!    leaving `c·s' + e'/P + (small rounding)`.
+//!    leaving `c·s' + e'/P + (small rounding)`. A relinearization adds the
+//!    two results into the product's `d0` and `d1`, a rotation the first
+//!    into its permuted `c0`.
 //!
 //! Every limb of steps 2 and 3 is independent; they run in parallel over
 //! limbs (inline with a one-thread pool), and the result does not depend on
@@ -30,9 +34,11 @@ use crate::math::rns::{Basis, RnsContext};
 use crate::math::scratch::{with_scratch, Wipe};
 use crate::params::Params;
 
-/// `(k0, k1)` over `Q_ℓ` with `k0 + k1·s ≈ c·s'`. `c` is given in both forms
-/// (the callers already hold both).
-pub(crate) fn key_switch(
+/// Steps 1 and 2: `(k0·P, k1·P)` over `Q_ℓ·P` (up to the key-switching
+/// error), for [`mod_down`] or [`mod_down_add`] to finish into
+/// `k0 + k1·s ≈ c·s'`. `c` is given in both forms (the callers already hold
+/// both).
+pub(crate) fn key_switch_ext(
     params: &Params,
     c_coeff: &RnsPoly<Coeff>,
     c_eval: &RnsPoly<Eval>,
@@ -97,9 +103,7 @@ pub(crate) fn key_switch(
             k.dot_to(o1, &digits, &ka[..digits.len()]);
         });
     });
-    // The buffers hold values derived from the ciphertext being switched,
-    // which the caller holds in the clear: no wipe.
-    (mod_down(rns, acc0, Wipe::No), mod_down(rns, acc1, Wipe::No))
+    (acc0, acc1)
 }
 
 /// Divides a polynomial over `Q_ℓ·P` by `P`, rounding, and drops the special
@@ -110,12 +114,42 @@ pub(crate) fn key_switch(
 /// slots. `wipe` says whether the scratch that held `[x]_P`
 /// is zeroized: yes in encryption, where `x` is not public.
 pub(crate) fn mod_down(rns: &RnsContext, mut x: RnsPoly<Eval>, wipe: Wipe) -> RnsPoly<Eval> {
+    let level = x.basis().q - 1;
+    mod_down_core(rns, &mut x, None, wipe);
+    x.into_truncated(level)
+}
+
+/// `out += ModDown(x)`: [`mod_down`] adding its result straight into a
+/// polynomial over `Q_ℓ` (a rotation's `c0`, a product's `d0` and `d1`),
+/// one pass over each limb instead of a division then an addition.
+///
+/// # Panics
+/// If `out` is not over the primes of `x` without the special ones (an
+/// internal bug).
+pub(crate) fn mod_down_add(
+    rns: &RnsContext,
+    mut x: RnsPoly<Eval>,
+    out: &mut RnsPoly<Eval>,
+    wipe: Wipe,
+) {
+    mod_down_core(rns, &mut x, Some(out), wipe);
+}
+
+/// ModDown of `x` (over `Q_ℓ·P`, NTT form), written over the first `ℓ + 1`
+/// limbs of `x` (`out = None`) or added into `out`.
+fn mod_down_core(
+    rns: &RnsContext,
+    x: &mut RnsPoly<Eval>,
+    out: Option<&mut RnsPoly<Eval>>,
+    wipe: Wipe,
+) {
     let n = rns.n();
     let basis = x.basis();
     debug_assert!(basis.p);
     let level = basis.q - 1;
     // [x]_P in coefficient form, in place: the special limbs are dropped
-    // below. Centred as r − h with r = [x + h]_P, h = ⌊P/2⌋, by the converter.
+    // afterwards. Centred as r − h with r = [x + h]_P, h = ⌊P/2⌋, by the
+    // converter.
     let (q_part, p_part) = x.data_mut().split_at_mut(basis.q * n);
     for (j, limb) in p_part.chunks_exact_mut(n).enumerate() {
         rns.plan(basis, basis.q + j).inverse(limb);
@@ -124,15 +158,35 @@ pub(crate) fn mod_down(rns: &RnsContext, mut x: RnsPoly<Eval>, wipe: Wipe) -> Rn
     let src: Vec<&[u64]> = p_part.chunks_exact(n).collect();
     let prep = conv.prepare_centered(&src);
     let out_basis = Basis::level(level);
-    for_each_limb(n, q_part, |i, limb| {
-        let m = rns.modulus(out_basis, i);
+    // On limb i: `buf` ← [x]_P in NTT form, then `finish(i, buf)`.
+    let limb_step = |i: usize, finish: &mut dyn FnMut(&Kernels<'_>, &[u64], u64)| {
         with_scratch(n, wipe, |buf| {
             conv.convert_centered_to(&prep, i, buf);
             rns.plan(out_basis, i).forward(buf);
-            Kernels::best(m).sub_mul_scalar_assign(limb, buf, rns.p_inv_mod_q(i));
+            finish(
+                &Kernels::best(rns.modulus(out_basis, i)),
+                buf,
+                rns.p_inv_mod_q(i),
+            );
         });
-    });
-    x.into_truncated(level)
+    };
+    match out {
+        None => for_each_limb(n, q_part, |i, limb| {
+            limb_step(i, &mut |k, buf, w| k.sub_mul_scalar_assign(limb, buf, w));
+        }),
+        Some(out) => {
+            assert_eq!(
+                out.basis(),
+                out_basis,
+                "ModDown into a polynomial over other primes"
+            );
+            let q_part = &*q_part;
+            for_each_limb(n, out.data_mut(), |i, o| {
+                let xi = &q_part[i * n..(i + 1) * n];
+                limb_step(i, &mut |k, buf, w| k.sub_mul_scalar_add(o, xi, buf, w));
+            });
+        }
+    }
 }
 
 #[cfg(test)]

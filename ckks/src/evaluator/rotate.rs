@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::keyswitch::key_switch;
+use super::keyswitch::{key_switch_ext, mod_down, mod_down_add};
 use super::Evaluator;
 use crate::ciphertext::Ciphertext;
 use crate::error::{Error, Result};
@@ -12,6 +12,7 @@ use crate::math::automorphism::{
 };
 use crate::math::kernels::Kernels;
 use crate::math::poly::{Eval, RnsPoly};
+use crate::math::scratch::Wipe;
 use crate::meta::Scale;
 
 /// Non-adjacent form of `x`: signed powers of two, fewest non-zero terms.
@@ -66,11 +67,13 @@ impl Evaluator {
         let mut c0 = self.permute(&a.c0, &perm);
         let c1 = self.permute(&a.c1, &perm);
         let c1_coeff = c1.clone().into_coeff(rns);
-        let (k0, k1) = key_switch(&self.params, &c1_coeff, &c1, key);
-        c0.add_assign(rns, &k0);
+        let (k0, k1) = key_switch_ext(&self.params, &c1_coeff, &c1, key);
+        // The accumulators hold values derived from the ciphertext being
+        // switched, which the caller holds in the clear: no wipe.
+        mod_down_add(rns, k0, &mut c0, Wipe::No);
         Ciphertext {
             c0,
-            c1: k1,
+            c1: mod_down(rns, k1, Wipe::No),
             scale: a.scale,
             params_id: a.params_id,
         }

@@ -247,6 +247,20 @@ impl<'m> Kernels<'m> {
         dispatch!(self, sub_mul_scalar_assign(a, b, w));
     }
 
+    /// `o[i] ← o[i] + (a[i] − b[i])·w mod q` for a constant `w < q`: ModDown
+    /// adding its result straight into a ciphertext's polynomial.
+    ///
+    /// # Panics
+    /// If the slices differ in length (an internal bug).
+    pub fn sub_mul_scalar_add(&self, o: &mut [u64], a: &[u64], b: &[u64], w: u64) {
+        assert!(
+            o.len() == a.len() && a.len() == b.len(),
+            "kernel operands differ in length"
+        );
+        debug_assert!(w < self.m.value());
+        dispatch!(self, sub_mul_scalar_add(o, a, b, w));
+    }
+
     /// `dst[i] ← Σ_j a[j][i]·b[j][i] mod q`, accumulated lazily and reduced
     /// once per block of terms (module docs). No terms gives zeros.
     ///
@@ -433,6 +447,13 @@ mod scalar {
         let ws = m.shoup(w);
         for (x, &y) in a.iter_mut().zip(b) {
             *x = m.mul_shoup(m.sub(*x, y), w, ws);
+        }
+    }
+
+    pub fn sub_mul_scalar_add(m: &Modulus, o: &mut [u64], a: &[u64], b: &[u64], w: u64) {
+        let ws = m.shoup(w);
+        for ((o, &x), &y) in o.iter_mut().zip(a).zip(b) {
+            *o = m.add(*o, m.mul_shoup(m.sub(x, y), w, ws));
         }
     }
 
@@ -653,6 +674,24 @@ macro_rules! simd_kernels {
                 }
             }
             super::scalar::sub_mul_scalar_assign(m, &mut a[s..], &b[s..], w);
+        }
+
+        /// # Safety
+        /// As [`add_assign`].
+        #[target_feature(enable = $feat)]
+        pub unsafe fn sub_mul_scalar_add(m: &Modulus, o: &mut [u64], a: &[u64], b: &[u64], w: u64) {
+            let c = consts(m);
+            let (wv, wsv) = (splat(w), splat(shoup_const(m, w)));
+            let s = split(o.len());
+            for k in (0..s).step_by(LANES) {
+                // SAFETY: k + LANES ≤ s ≤ len of the three slices.
+                unsafe {
+                    let d = sub_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c);
+                    let r = add_mod(ld(o.as_ptr().add(k)), mul_shoup(d, wv, wsv, &c), &c);
+                    st(o.as_mut_ptr().add(k), r);
+                }
+            }
+            super::scalar::sub_mul_scalar_add(m, &mut o[s..], &a[s..], &b[s..], w);
         }
 
         /// # Safety
