@@ -158,7 +158,8 @@ fn mod_down_core(
     let src: Vec<&[u64]> = p_part.chunks_exact(n).collect();
     let prep = conv.prepare_centered(&src);
     let out_basis = Basis::level(level);
-    // On limb i: `buf` ← [x]_P in NTT form, then `finish(i, buf)`.
+    // On limb i: `buf` ← [x]_P in NTT form, then `finish(kernels of q_i,
+    // buf, P^{-1} mod q_i)`.
     let limb_step = |i: usize, finish: &mut dyn FnMut(&Kernels<'_>, &[u64], u64)| {
         with_scratch(n, wipe, |buf| {
             conv.convert_centered_to(&prep, i, buf);
@@ -218,7 +219,21 @@ mod tests {
                     *c = xi.rem_euclid(q) as u64;
                 }
             }
-            let out = mod_down(rns, poly.into_eval(rns), Wipe::Yes).into_coeff(rns);
+            let x = poly.into_eval(rns);
+            // Added into a polynomial, the same result plus that polynomial.
+            let base: Vec<i64> = (0..n as i64).map(|i| i * 7 - 100).collect();
+            let mut sum =
+                RnsPoly::<Coeff>::from_signed(rns, Basis::level(level), &base).into_eval(rns);
+            let want_sum = sum.clone();
+            mod_down_add(rns, x.clone(), &mut sum, Wipe::No);
+            let out = mod_down(rns, x, Wipe::Yes);
+            let mut expect = want_sum;
+            expect.add_assign(rns, &out);
+            assert_eq!(
+                sum, expect,
+                "{spec:?}: mod_down_add differs from mod_down + add"
+            );
+            let out = out.into_coeff(rns);
             for i in 0..=level {
                 let md = rns.modulus(Basis::level(level), i);
                 let wrong = (0..n)
