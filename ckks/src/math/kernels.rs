@@ -598,31 +598,49 @@ macro_rules! simd_kernels {
             super::scalar::mul_to(m, &mut dst[s..], &a[s..], &b[s..]);
         }
 
+        /// Appends `len` words to `out` without filling them first: whole
+        /// vectors from `vector(k)` (words `k…k + LANES`), the tail from
+        /// `word(k)`.
+        ///
         /// # Safety
-        /// As [`add_assign`]; `a.len() == b.len()`.
+        /// The CPU supports this module's features; `vector(k)` may read
+        /// `LANES` words from `k` of operands of length `len`.
+        #[inline]
         #[target_feature(enable = $feat)]
-        pub unsafe fn mul_into(m: &Modulus, out: &mut Vec<u64>, a: &[u64], b: &[u64]) {
-            let c = consts(m);
-            let len = a.len();
+        unsafe fn append_with(
+            out: &mut Vec<u64>,
+            len: usize,
+            vector: impl Fn(usize) -> V,
+            word: impl Fn(usize) -> u64,
+        ) {
             out.reserve(len);
             let start = out.len();
             let dst = out.spare_capacity_mut()[..len].as_mut_ptr().cast::<u64>();
             let s = split(len);
             for k in (0..s).step_by(LANES) {
-                // SAFETY: k + LANES ≤ s ≤ len, the length of `a` and `b` and
-                // the number of spare words at `dst`.
-                unsafe {
-                    let r = mul_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c);
-                    st(dst.add(k), r);
-                }
+                // SAFETY: k + LANES ≤ s ≤ len spare words at `dst`.
+                unsafe { st(dst.add(k), vector(k)) };
             }
             for k in s..len {
                 // SAFETY: k < len spare words at `dst`.
-                unsafe { dst.add(k).write(m.mul(a[k], b[k])) };
+                unsafe { dst.add(k).write(word(k)) };
             }
             // SAFETY: the loops wrote all `len` words after `start`, inside
             // the capacity reserved above.
             unsafe { out.set_len(start + len) };
+        }
+
+        /// # Safety
+        /// As [`add_assign`]; `a.len() == b.len()`.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn mul_into(m: &Modulus, out: &mut Vec<u64>, a: &[u64], b: &[u64]) {
+            let c = consts(m);
+            let vector = |k: usize| {
+                // SAFETY: `append_with` asks for k + LANES ≤ a.len() = b.len().
+                unsafe { mul_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c) }
+            };
+            // SAFETY: the features are this module's; the loads stay in `a`, `b`.
+            unsafe { append_with(out, a.len(), vector, |k| m.mul(a[k], b[k])) };
         }
 
         /// # Safety
@@ -776,26 +794,14 @@ macro_rules! simd_kernels {
         ) {
             let c = consts(m);
             let per = terms(m.bits());
-            out.reserve(len);
-            let start = out.len();
-            let dst = out.spare_capacity_mut()[..len].as_mut_ptr().cast::<u64>();
-            let s = split(len);
-            for k in (0..s).step_by(LANES) {
-                // SAFETY: every operand has len ≥ k + LANES elements, and so
-                // many spare words follow `dst`.
-                unsafe {
-                    let r = dot_block::<1>(k, a, b, per, &c);
-                    st(dst.add(k), r[0]);
-                }
-            }
-            for k in s..len {
-                let v = super::scalar::dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])));
-                // SAFETY: k < len spare words at `dst`.
-                unsafe { dst.add(k).write(v) };
-            }
-            // SAFETY: the loops wrote all `len` words after `start`, inside
-            // the capacity reserved above.
-            unsafe { out.set_len(start + len) };
+            let vector = |k: usize| {
+                // SAFETY: every operand has `len` ≥ k + LANES elements.
+                unsafe { dot_block::<1>(k, a, b, per, &c)[0] }
+            };
+            let word =
+                |k: usize| super::scalar::dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])));
+            // SAFETY: the features are this module's; the loads stay in the operands.
+            unsafe { append_with(out, len, vector, word) };
         }
 
         /// `U` vectors of `Σ_j a[j][i]·b[j][i] mod q` from index `k`: lazy sums
