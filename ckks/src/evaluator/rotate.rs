@@ -10,8 +10,6 @@ use crate::keys::{GaloisKeys, SwitchingKey};
 use crate::math::automorphism::{
     galois_element_conjugate, galois_element_for_step, EvalPermutation,
 };
-use crate::math::kernels::Kernels;
-use crate::math::poly::{Eval, RnsPoly};
 use crate::math::scratch::Wipe;
 use crate::meta::Scale;
 
@@ -49,23 +47,12 @@ impl Evaluator {
         p
     }
 
-    fn permute(&self, p: &RnsPoly<Eval>, perm: &EvalPermutation) -> RnsPoly<Eval> {
-        let rns = self.params.rns();
-        // Written once, limb by limb (no zero fill first).
-        let mut data = Vec::with_capacity(p.data().len());
-        for i in 0..p.num_limbs() {
-            let k = Kernels::best(rns.modulus(p.basis(), i));
-            perm.extend(p.limb(i), &k, &mut data);
-        }
-        RnsPoly::from_raw(rns, p.basis(), data)
-    }
-
     /// `σ_g` followed by a switch from `σ_g(s)` back to `s`.
     fn apply_galois(&self, a: &Ciphertext, g: u64, key: &SwitchingKey) -> Ciphertext {
         let rns = self.params.rns();
         let perm = self.permutation(g);
-        let mut c0 = self.permute(&a.c0, &perm);
-        let c1 = self.permute(&a.c1, &perm);
+        let mut c0 = perm.apply(rns, &a.c0);
+        let c1 = perm.apply(rns, &a.c1);
         let c1_coeff = c1.clone().into_coeff(rns);
         let (k0, k1) = key_switch_ext(&self.params, &c1_coeff, &c1, key);
         // The accumulators hold values derived from the ciphertext being

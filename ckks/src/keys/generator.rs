@@ -14,7 +14,6 @@ use crate::error::Result;
 use crate::math::automorphism::{
     galois_element_conjugate, galois_element_for_step, EvalPermutation,
 };
-use crate::math::kernels::Kernels;
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::Basis;
 use crate::math::sampling;
@@ -197,13 +196,6 @@ impl KeyGenerator {
     /// `σ_g(s)` in NTT form over `Q_L·P`.
     fn automorphism_of_secret(&self, sk: &SecretKey, g: u64) -> RnsPoly<Eval> {
         let rns = self.params.rns();
-        let perm = EvalPermutation::new(rns.n(), g);
-        let basis = sk.eval.basis();
-        let mut data = Vec::with_capacity(sk.eval.data().len());
-        for i in 0..sk.eval.num_limbs() {
-            let k = Kernels::best(rns.modulus(basis, i));
-            perm.extend(sk.eval.limb(i), &k, &mut data);
-        }
-        RnsPoly::from_raw(rns, sk.eval.basis(), data)
+        EvalPermutation::new(rns.n(), g).apply(rns, &sk.eval)
     }
 }

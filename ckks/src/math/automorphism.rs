@@ -7,6 +7,8 @@
 use crate::math::kernels::Kernels;
 use crate::math::modulus::Modulus;
 use crate::math::ntt::bit_reverse;
+use crate::math::poly::{Eval, RnsPoly};
+use crate::math::rns::RnsContext;
 
 /// The Galois element of a left rotation by `step` slots (negative: right),
 /// for ring degree `n`: `5^(step mod N/2) mod 2N`.
@@ -116,6 +118,19 @@ impl EvalPermutation {
     #[must_use]
     pub fn perm(&self) -> &[u32] {
         &self.perm
+    }
+
+    /// `σ_g(p)` for a polynomial in NTT form, written once, limb by limb
+    /// (no zero fill first).
+    #[must_use]
+    pub fn apply(&self, ctx: &RnsContext, p: &RnsPoly<Eval>) -> RnsPoly<Eval> {
+        let basis = p.basis();
+        let mut data = Vec::with_capacity(p.data().len());
+        for i in 0..p.num_limbs() {
+            let k = Kernels::best(ctx.modulus(basis, i));
+            self.extend(p.limb(i), &k, &mut data);
+        }
+        RnsPoly::from_raw(ctx, basis, data)
     }
 
     /// Appends `σ_g(input)` to `out`, `input` one limb in NTT form; `k`
