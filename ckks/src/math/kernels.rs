@@ -11,7 +11,14 @@
 //! - [`Kernels::dot_to`] and [`Kernels::dot_scalar_to`]: sums of products
 //!   accumulated lazily in two words per lane and reduced once per block of
 //!   terms, the inner product with the key-switching digits and the second
-//!   step of a basis conversion.
+//!   step of a basis conversion;
+//! - [`Kernels::mul_into`] and [`Kernels::dot_into`]: a product and a sum
+//!   of products appended to a vector (a new limb written once, with no copy
+//!   or zero fill first), and [`Kernels::sub_mul_scalar_add`], ModDown
+//!   adding into a polynomial;
+//! - [`Kernels::permute_blocks_into`]: an automorphism in NTT form, whole
+//!   8-word blocks at a time (no arithmetic; the handle only picks the
+//!   backend).
 //!
 //! Every input must be below `q` (callers reduce first: a basis conversion
 //! from a larger prime does) and every output is in `[0, q)`, so each
