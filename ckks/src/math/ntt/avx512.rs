@@ -400,14 +400,6 @@ fn index_vectors(chain: &[([i64; 8], [i64; 8]); 4]) -> [(__m512i, __m512i); 4] {
     chain.map(|(a, b)| unsafe { (load(a.as_ptr().cast()), load(b.as_ptr().cast())) })
 }
 
-/// [`relayout`] as an array.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn relayout_pair(a: __m512i, b: __m512i, idx: (__m512i, __m512i)) -> [__m512i; 2] {
-    let (x, y) = relayout(a, b, idx);
-    [x, y]
-}
-
 /// Moves a pair of vectors to the next layout.
 #[inline]
 #[target_feature(enable = "avx512f")]
@@ -703,7 +695,8 @@ macro_rules! ntt_kernels {
                     // `first + c` is a 16-coefficient block of the transform.
                     let t = unsafe { small_twiddles::<D>(w, ws, first + c) };
                     let (x, y) = bfly(xy[0], xy[1], t);
-                    *xy = relayout_pair(x, y, next);
+                    let (x, y) = relayout(x, y, next);
+                    *xy = [x, y];
                 }
             }
 
