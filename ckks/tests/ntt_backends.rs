@@ -2,8 +2,9 @@
 //! A backend the CPU supports that this test did not run is a failure, not a
 //! skip; a backend the CPU lacks is reported.
 
+use ckks::math::kernels::Kernels;
 use ckks::math::ntt::{Backend, NttPlan};
-use ckks::math::primes::ntt_primes_below;
+use ckks::math::primes::{is_prime, ntt_primes_below};
 use ckks::testing::test_rng;
 use rand::Rng;
 
@@ -55,6 +56,40 @@ fn check_backend(backend: Backend) -> usize {
                     got, want,
                     "{backend:?} inverse, N = {n}, {bits}-bit q = {q}"
                 );
+                // Forward from another prime's limb in centred form, from
+                // smaller, similar and larger primes, with the values at the
+                // centring threshold and the top of the range.
+                // Also the primes either side of 4q and 8q (twice the
+                // vector backends' lazy bounds), where the conversion
+                // starts reducing.
+                let near = |f: u64| {
+                    let c = f.checked_mul(q).filter(|&c| c < 1 << 61)?;
+                    let below = (1..).map(|k| c - 2 * k + 1).find(|&x| is_prime(x))?;
+                    let above = (0..).map(|k| c + 2 * k + 1).find(|&x| is_prime(x))?;
+                    Some([below, above])
+                };
+                let ntt_sized = [30u32, 40, 50, 60, 61]
+                    .into_iter()
+                    .filter_map(|b| ntt_primes_below(b, n, 2, &[q]).first().copied());
+                let near_bounds = [4, 8].into_iter().filter_map(near).flatten();
+                for p in ntt_sized.chain(near_bounds) {
+                    let mut src: Vec<u64> = (0..n).map(|_| rng.gen_range(0..p)).collect();
+                    src[0] = p - 1;
+                    src[1] = p / 2;
+                    src[2] = p / 2 + 1;
+                    src[n - 1] = 0;
+                    let mut want = vec![0; n];
+                    Kernels::with(Backend::Scalar, scalar.modulus())
+                        .expect("scalar kernels always build")
+                        .centered_from(&mut want, &src, p);
+                    scalar.forward(&mut want);
+                    let mut got = vec![0; n];
+                    plan.forward_centered(&mut got, &src, p);
+                    assert_eq!(
+                        got, want,
+                        "{backend:?} forward_centered, N = {n}, {bits}-bit q = {q}, p = {p}"
+                    );
+                }
                 *runs.entry(format!("{backend:?}")).or_insert(0) += 1;
             }
         }

@@ -77,8 +77,9 @@ pub(crate) fn key_switch_ext(
                 } else {
                     t - table.src.len()
                 };
-                table.conv.convert_centered_to(&preps[j], dst, buf);
-                rns.plan(ext, t).forward(buf);
+                table
+                    .conv
+                    .convert_centered_forward(&preps[j], dst, rns.plan(ext, t), buf);
             }
             let digits: Vec<&[u64]> = tables
                 .iter()
@@ -162,8 +163,7 @@ fn mod_down_core(
     // buf, P^{-1} mod q_i)`.
     let limb_step = |i: usize, finish: &mut dyn FnMut(&Kernels<'_>, &[u64], u64)| {
         with_scratch(n, wipe, |buf| {
-            conv.convert_centered_to(&prep, i, buf);
-            rns.plan(out_basis, i).forward(buf);
+            conv.convert_centered_forward(&prep, i, rns.plan(out_basis, i), buf);
             finish(
                 &Kernels::best(rns.modulus(out_basis, i)),
                 buf,

@@ -13,8 +13,8 @@ use crate::math::rns::{Basis, RnsContext};
 /// `r − h ∈ [−h, q_ℓ − h)`, so `(c − (r − h)) / q_ℓ = round(c / q_ℓ)`,
 /// computed on each remaining prime as `(c_i − [r − h]_{q_i})·q_ℓ^{-1}`. The
 /// correction `r − h ∈ [−h, h]` is the centred representative of the last
-/// limb, which `Kernels::centered_from` reduces into each remaining prime;
-/// it is then taken to NTT form.
+/// limb, which `NttPlan::forward_centered` reduces into each remaining
+/// prime and takes to NTT form in one pass.
 fn rescale_poly(rns: &RnsContext, p: &RnsPoly<Eval>) -> RnsPoly<Eval> {
     let n = rns.n();
     let level = p.basis().q - 1;
@@ -27,8 +27,7 @@ fn rescale_poly(rns: &RnsContext, p: &RnsPoly<Eval>) -> RnsPoly<Eval> {
         let m = rns.modulus(basis, i);
         let k = Kernels::best(m);
         let mut r = vec![0u64; n];
-        k.centered_from(&mut r, &last, q_last);
-        rns.plan(basis, i).forward(&mut r);
+        rns.plan(basis, i).forward_centered(&mut r, &last, q_last);
         k.sub_mul_scalar_assign(limb, &r, rns.rescale_inv(level, i));
     });
     out

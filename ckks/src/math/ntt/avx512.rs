@@ -222,6 +222,57 @@ fn mul_shoup64_lazy(a: __m512i, t: Tw, q: __m512i) -> __m512i {
     _mm512_sub_epi64(_mm512_mullo_epi64(a, t.w), _mm512_mullo_epi64(est, q))
 }
 
+/// `r ≡ x (mod q)` in `[0, 3q)` for any 64-bit `x`, `q < 2^50` (Barrett
+/// with IFMA): `est = ⌊⌊x/2^12⌋·μ/2^52⌋` with `μ = ⌊2^64/q⌋ < 2^52` is at
+/// most 2 below `⌊x/q⌋` (each truncation loses less than 1), and never
+/// above it, so `x − est·q ∈ [0, 3q)`, below `2^52`: computed mod `2^52` as
+/// in [`mul_shoup52_lazy`]. `t.s` holds `μ`.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn reduce52_lazy(x: __m512i, t: Tw, q: __m512i) -> __m512i {
+    let est = _mm512_madd52hi_epu64(_mm512_setzero_si512(), _mm512_srli_epi64::<12>(x), t.s);
+    let r = _mm512_madd52lo_epu64(x, est, _mm512_sub_epi64(_mm512_set1_epi64(1 << 52), q));
+    _mm512_and_si512(r, _mm512_set1_epi64((1i64 << 52) - 1))
+}
+
+/// `r ≡ x (mod q)` in `[0, 4q)` for any 64-bit `x`: [`mul_shoup64_lazy`]
+/// by `w = 1` (`t.s = ⌊2^64/q⌋`).
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+fn reduce64_lazy(x: __m512i, t: Tw, q: __m512i) -> __m512i {
+    mul_shoup64_lazy(x, t, q)
+}
+
+/// The input map of a forward transform that starts from another prime's
+/// residues ([`dq::forward_centered`]): `x ∈ [0, p)` stands for its centred
+/// representative (`x`, or `x − p` above `⌊p/2⌋`), taken mod `q` lazily as
+/// `r + [x > ⌊p/2⌋]·(q − p mod q)` with `r ≡ x (mod q)`, inside the forward
+/// transform's input range `[0, 2K·q)`. While `p < 2K·q`, `r` is `x` itself:
+/// `x + q − (p mod q) < q·(⌊p/q⌋ + 1) ≤ 2K·q`. Otherwise `r` is a lazy
+/// reduction, below `3q` with IFMA (`K = 2`) and `4q` with 64-bit lanes
+/// (`K = 4`), and the sum stays below `4q` and `5q`.
+#[derive(Clone, Copy)]
+struct Centring {
+    half: __m512i,
+    shift: __m512i,
+    /// `1` with `⌊2^64/q⌋` for the reduction, when `p ≥ 2K·q`.
+    reduce: Option<Tw>,
+}
+
+impl Centring {
+    /// The map from `p` into `q` for a kernel whose forward input range is
+    /// `[0, kq2)`, `kq2 = 2K·q`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn new(p: u64, q: u64, kq2: u64) -> Self {
+        Self {
+            half: _mm512_set1_epi64((p >> 1) as i64),
+            shift: _mm512_set1_epi64((q - p % q) as i64),
+            reduce: (p >= kq2).then(|| splat(1, shoup(1, q, 64))),
+        }
+    }
+}
+
 /// The two 32-bit halves of each 64-bit lane swapped (`vpshufd`): the high
 /// half where `vpmuludq` reads. Written as assembly because the compiler
 /// would turn the shuffle into a shift, which competes with the multiplies
@@ -413,7 +464,7 @@ fn relayout(a: __m512i, b: __m512i, idx: (__m512i, __m512i)) -> (__m512i, __m512
 /// Stamps out the butterflies and the forward/inverse kernels for one lane
 /// multiplier under its target features.
 macro_rules! ntt_kernels {
-    ($module:ident, $feat:literal, $mul:ident, $k:literal) => {
+    ($module:ident, $feat:literal, $mul:ident, $reduce:ident, $k:literal) => {
         /// Forward and inverse kernels for this lane multiplier.
         pub mod $module {
             use super::*;
@@ -458,6 +509,19 @@ macro_rules! ntt_kernels {
                 )
             }
 
+            /// One vector of another prime's residues mapped into this
+            /// transform's input range ([`Centring`]).
+            #[inline]
+            #[target_feature(enable = $feat)]
+            fn centre(x: __m512i, c: &Centring, q: __m512i) -> __m512i {
+                let r = match c.reduce {
+                    Some(one) => $reduce(x, one, q),
+                    None => x,
+                };
+                let above = _mm512_cmpgt_epu64_mask(x, c.half);
+                _mm512_mask_add_epi64(r, above, r, c.shift)
+            }
+
             /// Inverse butterfly: inputs and outputs in `[0, K·q)`.
             #[inline]
             #[target_feature(enable = $feat)]
@@ -496,15 +560,20 @@ macro_rules! ntt_kernels {
             /// blocks of `gap` coefficients: `2^R` vectors `gap/2^R` apart are
             /// loaded, go through the `R` stages in registers and are stored
             /// back. Stage `s` of the pass (`m·2^s` blocks) gives group `b` of
-            /// block `i` the twiddle `ψ^{br(m·2^s + i·2^s + b)}`.
+            /// block `i` the twiddle `ψ^{br(m·2^s + i·2^s + b)}`. With
+            /// `from`, the vectors are loaded from that slice instead of `a`
+            /// and mapped by [`centre`] (the first pass of
+            /// [`forward_centered`]).
             ///
             /// # Safety
-            /// As [`forward`]; `gap >> R ≥ 8` and `m·gap ≤ a.len()`.
+            /// As [`forward`]; `gap >> R ≥ 8`, `m·gap ≤ a.len()`, and `from`
+            /// as long as `a`.
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
             unsafe fn fwd_pass<const R: usize>(
                 a: &mut [u64],
+                from: Option<(&[u64], &Centring)>,
                 gap: usize,
                 m: usize,
                 w: &[u64],
@@ -523,9 +592,16 @@ macro_rules! ntt_kernels {
                         }
                     }
                     let p = a[i * gap..(i + 1) * gap].as_mut_ptr();
+                    let src = from.map_or(p.cast_const(), |(f, _)| f[i * gap..].as_ptr());
                     for j in (0..span).step_by(8) {
-                        // SAFETY: j + (2^R − 1)·span + 8 ≤ 2^R·span = gap, inside block i.
-                        let mut v = unsafe { load_strided::<R>(p.add(j), span) };
+                        // SAFETY: j + (2^R − 1)·span + 8 ≤ 2^R·span = gap, inside
+                        // block i of `a` and of `from` (as long as `a`).
+                        let mut v = unsafe { load_strided::<R>(src.add(j), span) };
+                        if let Some((_, c)) = from {
+                            for x in v.iter_mut().take(1 << R) {
+                                *x = centre(*x, c, q);
+                            }
+                        }
                         let mut bf = |x: usize, y: usize, t: usize| {
                             (v[x], v[y]) = fwd_bfly(v[x], v[y], tw[t], q, kq);
                         };
@@ -801,6 +877,47 @@ macro_rules! ntt_kernels {
             /// `vt` built from `t` with this module's Shoup width.
             #[target_feature(enable = $feat)]
             pub unsafe fn forward(a: &mut [u64], t: &NttTables, vt: &VecTables) {
+                // SAFETY: as guaranteed by the caller.
+                unsafe { forward_from(a, None, t, vt) }
+            }
+
+            /// `a ←` the forward transform of `src` read as residues mod `p`
+            /// in centred form, `x` or `x − p` (above `⌊p/2⌋`), taken mod `q`:
+            /// the conversion of one limb into another prime (ModUp, ModDown,
+            /// rescale) done in the transform's first pass, which loads
+            /// `src` instead of `a`, so the converted limb is never written
+            /// and read back. Bit-exact with `Kernels::centered_from` then
+            /// [`forward`].
+            ///
+            /// # Safety
+            /// As [`forward`]; `src.len() == a.len()`, every `src[i] < p`,
+            /// and for IFMA `q > 2^12` (`⌊2^64/q⌋ < 2^52`).
+            #[target_feature(enable = $feat)]
+            pub unsafe fn forward_centered(
+                a: &mut [u64],
+                src: &[u64],
+                p: u64,
+                t: &NttTables,
+                vt: &VecTables,
+            ) {
+                let q = t.modulus.value();
+                let c = Centring::new(p, q, 2 * K * q);
+                // SAFETY: as guaranteed by the caller.
+                unsafe { forward_from(a, Some((src, &c)), t, vt) }
+            }
+
+            /// [`forward`], its first pass reading from `from` when given.
+            ///
+            /// # Safety
+            /// As [`forward_centered`].
+            #[inline]
+            #[target_feature(enable = $feat)]
+            unsafe fn forward_from(
+                a: &mut [u64],
+                mut from: Option<(&[u64], &Centring)>,
+                t: &NttTables,
+                vt: &VecTables,
+            ) {
                 let n = t.n;
                 let q64 = t.modulus.value();
                 let q = _mm512_set1_epi64(q64 as i64);
@@ -813,11 +930,12 @@ macro_rules! ntt_kernels {
                     // SAFETY: gap ≥ 2^r·16, so every pass loads whole vectors inside a.
                     unsafe {
                         match r {
-                            1 => fwd_pass::<1>(a, gap, m, w, ws, q, kq),
-                            2 => fwd_pass::<2>(a, gap, m, w, ws, q, kq),
-                            _ => fwd_pass::<3>(a, gap, m, w, ws, q, kq),
+                            1 => fwd_pass::<1>(a, from, gap, m, w, ws, q, kq),
+                            2 => fwd_pass::<2>(a, from, gap, m, w, ws, q, kq),
+                            _ => fwd_pass::<3>(a, from, gap, m, w, ws, q, kq),
                         }
                     }
+                    from = None;
                     gap >>= r;
                     m <<= r;
                     left -= r;
@@ -879,5 +997,17 @@ macro_rules! ntt_kernels {
     };
 }
 
-ntt_kernels!(ifma, "avx512f,avx512ifma", mul_shoup52_lazy, 2);
-ntt_kernels!(dq, "avx512f,avx512dq,avx512bw", mul_shoup64_lazy, 4);
+ntt_kernels!(
+    ifma,
+    "avx512f,avx512ifma",
+    mul_shoup52_lazy,
+    reduce52_lazy,
+    2
+);
+ntt_kernels!(
+    dq,
+    "avx512f,avx512dq,avx512bw",
+    mul_shoup64_lazy,
+    reduce64_lazy,
+    4
+);

@@ -270,6 +270,45 @@ impl NttPlan {
         }
     }
 
+    /// `dst ←` the forward transform of another prime's limb: each
+    /// `src[i] ∈ [0, p)` stands for its centred representative (`src[i]`, or
+    /// `src[i] − p` above `⌊p/2⌋`), taken mod this plan's `q`. The same
+    /// result as [`Kernels::centered_from`](crate::math::kernels::Kernels::centered_from)
+    /// into `dst` then [`forward`](Self::forward); the AVX-512 backends
+    /// convert in the transform's first pass (ModUp, ModDown and rescale
+    /// call this once per target limb).
+    ///
+    /// # Panics
+    /// If `dst` or `src` is not `N` long.
+    pub fn forward_centered(&self, dst: &mut [u64], src: &[u64], p: u64) {
+        let n = self.tables.n;
+        assert!(
+            dst.len() == n && src.len() == n,
+            "ntt forward_centered: lengths {} and {} must equal N = {n}",
+            dst.len(),
+            src.len()
+        );
+        debug_assert!(src.iter().all(|&x| x < p), "source residues not below p");
+        match self.backend {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `forward`; the lengths are checked above, and
+            // the IFMA reduction's `⌊2^64/q⌋ < 2^52` holds for `q > 2^12`.
+            Backend::Ifma if self.tables.modulus.bits() > 13 => unsafe {
+                avx512::ifma::forward_centered(dst, src, p, &self.tables, self.vec_tables());
+            },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `forward`; the lengths are checked above.
+            Backend::Avx512 => unsafe {
+                avx512::dq::forward_centered(dst, src, p, &self.tables, self.vec_tables());
+            },
+            _ => {
+                crate::math::kernels::Kernels::best(&self.tables.modulus)
+                    .centered_from(dst, src, p);
+                self.forward(dst);
+            }
+        }
+    }
+
     /// Inverse transform: evaluations in `[0, 2q)` to coefficients in `[0, q)`.
     ///
     /// # Panics

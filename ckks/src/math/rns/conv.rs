@@ -22,6 +22,7 @@ use std::borrow::Cow;
 
 use crate::math::kernels::Kernels;
 use crate::math::modulus::Modulus;
+use crate::math::ntt::NttPlan;
 
 /// Constants for converting residues over a source basis into a target basis.
 #[derive(Clone, Debug)]
@@ -175,6 +176,25 @@ impl BasisConverter {
         let h = self.half_dst[ti];
         for o in out.iter_mut() {
             *o = t.sub(*o, h);
+        }
+    }
+
+    /// [`Self::convert_centered_to`] followed by `plan`'s forward transform
+    /// (`plan` for the target `dst[ti]`): with one source prime, the two
+    /// are one pass ([`NttPlan::forward_centered`]).
+    pub fn convert_centered_forward(
+        &self,
+        prep: &Prepared<'_>,
+        ti: usize,
+        plan: &NttPlan,
+        out: &mut [u64],
+    ) {
+        debug_assert_eq!(plan.modulus(), &self.dst[ti]);
+        if self.src.len() == 1 {
+            plan.forward_centered(out, &prep.y, self.src[0].value());
+        } else {
+            self.convert_centered_to(prep, ti, out);
+            plan.forward(out);
         }
     }
 
