@@ -49,8 +49,10 @@ fn ntt(c: &mut Criterion) {
 
 /// The kernels of a key switch at N = 8192: the inner product of three
 /// digits with a key (`dot_to`), the centred conversion of a digit from a
-/// 60-bit prime (`centered_from`), and the product of two variable limbs
-/// (`mul_to`, the tensor product of ct × ct).
+/// 60-bit prime (`centered_from`), the same conversion followed by the
+/// forward NTT in two passes and in one (`convert_fwd_60bit/…/separate`,
+/// `…/fused`), and the product of two variable limbs (`mul_to`, the tensor
+/// product of ct × ct).
 fn kernels(c: &mut Criterion) {
     bench::single_thread();
     let n = 8192usize;
@@ -84,6 +86,22 @@ fn kernels(c: &mut Criterion) {
             g.bench_function(format!("mul_to/{bits}bit/{name}"), |b| {
                 b.iter(|| k.mul_to(&mut out, dr[0], kr[0]))
             });
+            // The conversion followed by the forward NTT, as two passes
+            // and as one (`forward_centered`).
+            if let Some(plan) = NttPlan::with_backend(n, q, backend) {
+                g.bench_function(
+                    format!("convert_fwd_60bit/{bits}bit/{name}/separate"),
+                    |b| {
+                        b.iter(|| {
+                            k.centered_from(&mut out, &src, p60);
+                            plan.forward(&mut out);
+                        })
+                    },
+                );
+                g.bench_function(format!("convert_fwd_60bit/{bits}bit/{name}/fused"), |b| {
+                    b.iter(|| plan.forward_centered(&mut out, &src, p60))
+                });
+            }
         }
     }
     g.finish();
