@@ -39,7 +39,11 @@
 //! has IFMA, the dot products on larger primes split each operand into
 //! 52-bit limbs and let `madd52lo/hi` accumulate the partial products in
 //! three words of weights `1`, `2^52`, `2^104` (`lanes512::wide`
-//! module), then carry them into two words for the Barrett step below.
+//! module), then feed the Barrett step below: for primes of 53 bits or more
+//! straight from the three words (the low word and a `z` at most 2 short,
+//! one more conditional subtraction's worth of slack, which the `r < 8q`
+//! room of the three subtractions absorbs), below that after carrying them
+//! into two words.
 //!
 //! **Barrett on 64-bit lanes (AVX-512F/DQ, AVX2; primes up to 61 bits).**
 //! The same with `z = ⌊p / 2^(b−1)⌋ < 2^64`, `m = ⌊2^(63+b)/q⌋ < 2^64`,
@@ -1127,11 +1131,16 @@ mod lanes512 {
         m_hi: V,
         shl: V,
         shr: V,
+        /// For primes of 53 bits or more (`wide` dot products): the shifts
+        /// that bring weights `2^52` and `2^104` to `2^(b−1)`, `b − 53`
+        /// right and `105 − b` left.
+        direct: Option<(V, V)>,
     }
 
     #[target_feature(enable = "avx512f")]
     pub(super) fn consts(modulus: &Modulus) -> Consts {
         let [q, m, shl, shr] = super::barrett64_consts(modulus);
+        let b = u64::from(modulus.bits());
         Consts {
             q: splat(q),
             q2: splat(2 * q),
@@ -1140,6 +1149,7 @@ mod lanes512 {
             m_hi: splat(m >> 32),
             shl: splat(shl),
             shr: splat(shr),
+            direct: (b >= 53).then(|| (splat(b - 53), splat(105 - b))),
         }
     }
 
@@ -1170,6 +1180,15 @@ mod lanes512 {
     #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
     pub(super) fn barrett(lo: V, hi: V, c: &Consts) -> V {
         let z = _mm512_or_si512(_mm512_sllv_epi64(hi, c.shl), _mm512_srlv_epi64(lo, c.shr));
+        barrett_z(lo, z, c)
+    }
+
+    /// The Barrett step from `lo = p mod 2^64` and `z ≤ ⌊p/2^(b−1)⌋`, at
+    /// most 2 below it: `q̂` is then at most 2 further short (`2m/2^64 =
+    /// 2^b/q < 2`), `r < 7q < 2^64`, and the same three subtractions finish.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+    pub(super) fn barrett_z(lo: V, z: V, c: &Consts) -> V {
         let z_hi = _mm512_srli_epi64::<32>(z);
         let est = _mm512_add_epi64(
             _mm512_mul_epu32(z_hi, c.m_hi),
@@ -1252,13 +1271,13 @@ mod lanes512 {
         use std::arch::x86_64::{
             _mm512_add_epi64, _mm512_and_si512, _mm512_madd52hi_epu64, _mm512_madd52lo_epu64,
             _mm512_or_si512, _mm512_set1_epi64, _mm512_setzero_si512, _mm512_slli_epi64,
-            _mm512_srli_epi64,
+            _mm512_sllv_epi64, _mm512_srli_epi64, _mm512_srlv_epi64,
         };
 
         use super::super::avx512_lanes::{ld, select_gt, splat, st, LANES, V};
         use super::{
-            add_mod, barrett, consts, mul_mod, mul_shoup, neg_mod, reduce_word, shoup_const,
-            sub_mod, Consts,
+            add_mod, barrett, barrett_z, consts, mul_mod, mul_shoup, neg_mod, reduce_word,
+            shoup_const, sub_mod, Consts,
         };
         use crate::math::modulus::Modulus;
 
@@ -1297,11 +1316,24 @@ mod lanes512 {
             (l, m, h)
         }
 
-        /// Carries `l → m → h`, then `(lo, hi)` of `l + m·2^52 + h·2^104`
-        /// for the 64-bit lanes' Barrett step.
+        /// `l + m·2^52 + h·2^104 mod q` by the 64-bit lanes' Barrett step.
+        /// From 53 bits on, straight from the unnormalized words: the low
+        /// word is `l + m·2^52 mod 2^64`, and `⌊p/2^(b−1)⌋` is taken as
+        /// `⌊l/2^(b−1)⌋ + ⌊m/2^(b−53)⌋ + h·2^(105−b)`, at most 2 short
+        /// ([`barrett_z`]). Below, the words are carried `l → m → h` into
+        /// `(lo, hi)` first (`m·2^52` then exceeds `2^(b−1)·2^64`'s reach
+        /// of a left shift).
         #[inline]
         #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
         fn acc_reduce((l, m, h): Acc, c: &Consts) -> V {
+            if let Some((shr_m, shl_h)) = c.direct {
+                let lo = _mm512_add_epi64(l, _mm512_slli_epi64::<52>(m));
+                let z = _mm512_add_epi64(
+                    _mm512_add_epi64(_mm512_srlv_epi64(l, c.shr), _mm512_srlv_epi64(m, shr_m)),
+                    _mm512_sllv_epi64(h, shl_h),
+                );
+                return barrett_z(lo, z, c);
+            }
             let mask = _mm512_set1_epi64((1 << 52) - 1);
             let m = _mm512_add_epi64(m, _mm512_srli_epi64::<52>(l));
             let h = _mm512_add_epi64(h, _mm512_srli_epi64::<52>(m));
