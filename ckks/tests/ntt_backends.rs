@@ -3,7 +3,7 @@
 //! skip; a backend the CPU lacks is reported.
 
 use ckks::math::kernels::Kernels;
-use ckks::math::ntt::{Backend, NttPlan};
+use ckks::math::ntt::{Backend, NttPlan, SubMulTarget};
 use ckks::math::primes::{is_prime, ntt_primes_below};
 use ckks::testing::test_rng;
 use rand::Rng;
@@ -88,6 +88,35 @@ fn check_backend(backend: Backend) -> usize {
                     assert_eq!(
                         got, want,
                         "{backend:?} forward_centered, N = {n}, {bits}-bit q = {q}, p = {p}"
+                    );
+                    // ModDown's last step on top: (x − y)·w added into `out`
+                    // or written over x, with values up to q − 1.
+                    let scalar_k = Kernels::with(Backend::Scalar, scalar.modulus())
+                        .expect("scalar kernels always build");
+                    let w = rng.gen_range(1..q);
+                    let mut x: Vec<u64> = (0..n).map(|_| rng.gen_range(0..q)).collect();
+                    let mut out: Vec<u64> = (0..n).map(|_| rng.gen_range(0..q)).collect();
+                    x[0] = q - 1;
+                    out[1] = q - 1;
+                    let mut want_add = out.clone();
+                    scalar_k.sub_mul_scalar_add(&mut want_add, &x, &want, w);
+                    let mut want_in_place = x.clone();
+                    scalar_k.sub_mul_scalar_assign(&mut want_in_place, &want, w);
+                    let mut scratch = vec![0; n];
+                    let target = SubMulTarget::AddInto {
+                        x: &x,
+                        out: &mut out,
+                    };
+                    plan.forward_centered_sub_mul(&mut scratch, &src, p, w, target);
+                    assert_eq!(
+                        out, want_add,
+                        "{backend:?} forward_centered_sub_mul (add), N = {n}, q = {q}, p = {p}"
+                    );
+                    let target = SubMulTarget::InPlace(&mut x);
+                    plan.forward_centered_sub_mul(&mut scratch, &src, p, w, target);
+                    assert_eq!(
+                        x, want_in_place,
+                        "{backend:?} forward_centered_sub_mul (in place), N = {n}, q = {q}, p = {p}"
                     );
                 }
                 *runs.entry(format!("{backend:?}")).or_insert(0) += 1;

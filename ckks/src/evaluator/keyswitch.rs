@@ -28,6 +28,7 @@
 
 use crate::keys::SwitchingKey;
 use crate::math::kernels::Kernels;
+use crate::math::ntt::SubMulTarget;
 use crate::math::par::{for_each_limb, for_each_limb_pair};
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::{Basis, RnsContext};
@@ -159,21 +160,18 @@ fn mod_down_core(
     let src: Vec<&[u64]> = p_part.chunks_exact(n).collect();
     let prep = conv.prepare_centered(&src);
     let out_basis = Basis::level(level);
-    // On limb i: `buf` ← [x]_P in NTT form, then `finish(kernels of q_i,
-    // buf, P^{-1} mod q_i)`.
-    let limb_step = |i: usize, finish: &mut dyn FnMut(&Kernels<'_>, &[u64], u64)| {
+    // On limb i: [x]_P in NTT form (in scratch), subtracted from x and
+    // multiplied by P^{-1} mod q_i, written over x or added into `out`.
+    let limb_step = |i: usize, target: SubMulTarget<'_>| {
         with_scratch(n, wipe, |buf| {
-            conv.convert_centered_forward(&prep, i, rns.plan(out_basis, i), buf);
-            finish(
-                &Kernels::best(rns.modulus(out_basis, i)),
-                buf,
-                rns.p_inv_mod_q(i),
-            );
+            let plan = rns.plan(out_basis, i);
+            let w = rns.p_inv_mod_q(i);
+            conv.convert_centered_forward_sub_mul(&prep, i, plan, buf, w, target);
         });
     };
     match out {
         None => for_each_limb(n, q_part, |i, limb| {
-            limb_step(i, &mut |k, buf, w| k.sub_mul_scalar_assign(limb, buf, w));
+            limb_step(i, SubMulTarget::InPlace(limb))
         }),
         Some(out) => {
             assert_eq!(
@@ -183,8 +181,8 @@ fn mod_down_core(
             );
             let q_part = &*q_part;
             for_each_limb(n, out.data_mut(), |i, o| {
-                let xi = &q_part[i * n..(i + 1) * n];
-                limb_step(i, &mut |k, buf, w| k.sub_mul_scalar_add(o, xi, buf, w));
+                let x = &q_part[i * n..(i + 1) * n];
+                limb_step(i, SubMulTarget::AddInto { x, out: o });
             });
         }
     }

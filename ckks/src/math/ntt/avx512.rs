@@ -273,6 +273,27 @@ impl Centring {
     }
 }
 
+/// Where the forward transform's last pass puts its fully reduced outputs
+/// `y` ([`dq::forward_centered_sub_mul`]).
+#[derive(Clone, Copy)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per transform, kept in registers"
+)]
+enum Finish {
+    /// Back into the transformed array.
+    InPlace,
+    /// ModDown's last step: `o[i] ← o[i] + (x[i] − y[i])·w` (`add`) or
+    /// `o[i] ← (x[i] − y[i])·w`, for `x`, `o` (which may be the same array)
+    /// of `N` words below `q`, and `w < q` with its Shoup constant.
+    SubMul {
+        x: *const u64,
+        o: *mut u64,
+        w: Tw,
+        add: bool,
+    },
+}
+
 /// The two 32-bit halves of each 64-bit lane swapped (`vpshufd`): the high
 /// half where `vpmuludq` reads. Written as assembly because the compiler
 /// would turn the shuffle into a shift, which competes with the multiplies
@@ -464,7 +485,7 @@ fn relayout(a: __m512i, b: __m512i, idx: (__m512i, __m512i)) -> (__m512i, __m512
 /// Stamps out the butterflies and the forward/inverse kernels for one lane
 /// multiplier under its target features.
 macro_rules! ntt_kernels {
-    ($module:ident, $feat:literal, $mul:ident, $reduce:ident, $k:literal) => {
+    ($module:ident, $feat:literal, $mul:ident, $reduce:ident, $k:literal, $shoup_bits:literal) => {
         /// Forward and inverse kernels for this lane multiplier.
         pub mod $module {
             use super::*;
@@ -520,6 +541,42 @@ macro_rules! ntt_kernels {
                 };
                 let above = _mm512_cmpgt_epu64_mask(x, c.half);
                 _mm512_mask_add_epi64(r, above, r, c.shift)
+            }
+
+            /// Puts the reduced output vector `y` of coefficients `k..k + 8`
+            /// where `fin` says (`p` = the transformed array at `k`).
+            ///
+            /// # Safety
+            /// `p` and, for [`Finish::SubMul`], `x` and `o` at `k` are valid
+            /// for 8 words.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            unsafe fn finish(
+                p: *mut u64,
+                k: usize,
+                y: __m512i,
+                fin: &Finish,
+                q: __m512i,
+                q64: u64,
+            ) {
+                match *fin {
+                    // SAFETY: guaranteed by the caller.
+                    Finish::InPlace => unsafe { store(p, y) },
+                    Finish::SubMul { x, o, w, add } => {
+                        // SAFETY: guaranteed by the caller.
+                        let xv = unsafe { load(x.add(k)) };
+                        // x − y + q ∈ [0, 2q); the product in [0, K·q).
+                        let d = _mm512_add_epi64(_mm512_sub_epi64(xv, y), q);
+                        let mut r = reduce_from($mul(d, w, q), q64, K);
+                        if add {
+                            // SAFETY: guaranteed by the caller.
+                            let ov = unsafe { load(o.add(k)) };
+                            r = csub(_mm512_add_epi64(ov, r), q);
+                        }
+                        // SAFETY: guaranteed by the caller.
+                        unsafe { store(o.add(k), r) };
+                    }
+                }
             }
 
             /// Inverse butterfly: inputs and outputs in `[0, K·q)`.
@@ -780,10 +837,14 @@ macro_rules! ntt_kernels {
             /// `a`, whose first 16-coefficient block is block `g0` of the
             /// transform (`m = N/16` blocks at the gap-8 stage). `C` blocks per
             /// iteration, so that their chains of dependent stages interleave.
+            /// The outputs go where `fin` says.
+            ///
+            /// # Safety
+            /// `fin`'s arrays, if any, are valid for `N` words.
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
-            fn fwd_small_gaps<const C: usize>(
+            unsafe fn fwd_small_gaps<const C: usize>(
                 a: &mut [u64],
                 g0: usize,
                 m: usize,
@@ -791,6 +852,7 @@ macro_rules! ntt_kernels {
                 ws: &[u64],
                 vt: &VecTables,
                 q64: u64,
+                fin: &Finish,
             ) {
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
@@ -813,10 +875,14 @@ macro_rules! ntt_kernels {
                         fwd_bfly(x, y, t, q, kq)
                     });
                     for (c, xy) in v.iter().enumerate() {
-                        // SAFETY: `chunk` has 16·C elements.
+                        let k = 16 * (first + c);
+                        // SAFETY: `chunk` has 16·C elements, coefficients
+                        // 16·first … of the transform, and `fin`'s arrays have N.
                         unsafe {
-                            store(p.add(16 * c), reduce_from(xy[0], q64, 2 * K));
-                            store(p.add(16 * c + 8), reduce_from(xy[1], q64, 2 * K));
+                            let y = reduce_from(xy[0], q64, 2 * K);
+                            finish(p.add(16 * c), k, y, fin, q, q64);
+                            let y = reduce_from(xy[1], q64, 2 * K);
+                            finish(p.add(16 * c + 8), k + 8, y, fin, q, q64);
                         }
                     }
                 }
@@ -878,7 +944,7 @@ macro_rules! ntt_kernels {
             #[target_feature(enable = $feat)]
             pub unsafe fn forward(a: &mut [u64], t: &NttTables, vt: &VecTables) {
                 // SAFETY: as guaranteed by the caller.
-                unsafe { forward_from(a, None, t, vt) }
+                unsafe { forward_from(a, None, Finish::InPlace, t, vt) }
             }
 
             /// `a ←` the forward transform of `src` read as residues mod `p`
@@ -903,7 +969,41 @@ macro_rules! ntt_kernels {
                 let q = t.modulus.value();
                 let c = Centring::new(p, q, 2 * K * q);
                 // SAFETY: as guaranteed by the caller.
-                unsafe { forward_from(a, Some((src, &c)), t, vt) }
+                unsafe { forward_from(a, Some((src, &c)), Finish::InPlace, t, vt) }
+            }
+
+            /// ModDown's last step on one limb in one transform:
+            /// `o[i] ← o[i] + (x[i] − y[i])·w` (`add`) or `o[i] ← (x[i] −
+            /// y[i])·w`, with `y` the [`forward_centered`] transform of `src`,
+            /// computed in `a` (scratch) but never stored there by the last
+            /// pass, which writes `o` instead. Bit-exact with
+            /// [`forward_centered`] then `Kernels::sub_mul_scalar_add`
+            /// (or `_assign`).
+            ///
+            /// # Safety
+            /// As [`forward_centered`]; `x` and `o` are valid for `N` words
+            /// (reads of `x`, reads and writes of `o`; they may be the same
+            /// array) that do not overlap `a` or `src`, hold values below
+            /// `q`, and `w < q`.
+            #[target_feature(enable = $feat)]
+            #[allow(clippy::too_many_arguments, reason = "one pass over five arrays")]
+            pub unsafe fn forward_centered_sub_mul(
+                a: &mut [u64],
+                src: &[u64],
+                p: u64,
+                x: *const u64,
+                o: *mut u64,
+                w: u64,
+                add: bool,
+                t: &NttTables,
+                vt: &VecTables,
+            ) {
+                let q = t.modulus.value();
+                let c = Centring::new(p, q, 2 * K * q);
+                let w = splat(w, shoup(w, q, $shoup_bits));
+                let fin = Finish::SubMul { x, o, w, add };
+                // SAFETY: as guaranteed by the caller.
+                unsafe { forward_from(a, Some((src, &c)), fin, t, vt) }
             }
 
             /// [`forward`], its first pass reading from `from` when given.
@@ -915,6 +1015,7 @@ macro_rules! ntt_kernels {
             unsafe fn forward_from(
                 a: &mut [u64],
                 mut from: Option<(&[u64], &Centring)>,
+                fin: Finish,
                 t: &NttTables,
                 vt: &VecTables,
             ) {
@@ -944,8 +1045,11 @@ macro_rules! ntt_kernels {
                 // 4, 2, 1 and the final reduction.
                 let whole = n - n % (16 * CH);
                 let (head, tail) = a.split_at_mut(whole);
-                fwd_small_gaps::<CH>(head, 0, m, w, ws, vt, q64);
-                fwd_small_gaps::<1>(tail, whole / 16, m, w, ws, vt, q64);
+                // SAFETY: `fin`'s arrays are valid for N words (caller).
+                unsafe {
+                    fwd_small_gaps::<CH>(head, 0, m, w, ws, vt, q64, &fin);
+                    fwd_small_gaps::<1>(tail, whole / 16, m, w, ws, vt, q64, &fin);
+                }
             }
 
             /// Inverse NTT including `N^{-1}`, output in `[0, q)`; input in `[0, 2q)` (or `[0, K·q)`).
@@ -1002,12 +1106,14 @@ ntt_kernels!(
     "avx512f,avx512ifma",
     mul_shoup52_lazy,
     reduce52_lazy,
-    2
+    2,
+    52
 );
 ntt_kernels!(
     dq,
     "avx512f,avx512dq,avx512bw",
     mul_shoup64_lazy,
     reduce64_lazy,
-    4
+    4,
+    64
 );

@@ -33,6 +33,20 @@ pub enum Backend {
     Avx2,
 }
 
+/// Where [`NttPlan::forward_centered_sub_mul`] writes `(x − y)·w`.
+#[derive(Debug)]
+pub enum SubMulTarget<'a> {
+    /// `out ← out + (x − y)·w`: ModDown added into a polynomial.
+    AddInto {
+        /// The polynomial being divided, on this limb.
+        x: &'a [u64],
+        /// Where the quotient is added.
+        out: &'a mut [u64],
+    },
+    /// `x ← (x − y)·w`: ModDown in place.
+    InPlace(&'a mut [u64]),
+}
+
 /// The backend forced by [`force_backend`] or, until that is called, by
 /// [`BACKEND_ENV`]: encoded as its position in [`Backend::ALL`] plus one,
 /// 0 for none, `UNREAD` before the environment is read.
@@ -306,6 +320,75 @@ impl NttPlan {
                     .centered_from(dst, src, p);
                 self.forward(dst);
             }
+        }
+    }
+
+    /// ModDown's last step on one limb, in one transform: with `y` the
+    /// [`forward_centered`](Self::forward_centered) transform of `src`
+    /// (computed in `scratch`, which is left holding intermediate values),
+    /// `out ← out + (x − y)·w` or `x ← (x − y)·w` as `target` says, mod this
+    /// plan's `q`. The same result as `forward_centered` into `scratch`
+    /// then [`Kernels::sub_mul_scalar_add`](crate::math::kernels::Kernels::sub_mul_scalar_add)
+    /// (or `_assign`); the AVX-512 backends finish in the transform's last
+    /// pass instead of storing `y`. `x` and `out` hold values below `q`.
+    ///
+    /// # Panics
+    /// If an array is not `N` long or `w ≥ q`.
+    pub fn forward_centered_sub_mul(
+        &self,
+        scratch: &mut [u64],
+        src: &[u64],
+        p: u64,
+        w: u64,
+        target: SubMulTarget<'_>,
+    ) {
+        let n = self.tables.n;
+        let q = self.tables.modulus.value();
+        let target_lens = match &target {
+            SubMulTarget::AddInto { x, out } => (x.len(), out.len()),
+            SubMulTarget::InPlace(x) => (x.len(), x.len()),
+        };
+        assert!(
+            scratch.len() == n && src.len() == n && target_lens == (n, n),
+            "ntt forward_centered_sub_mul: lengths {}, {}, {:?} must equal N = {n}",
+            scratch.len(),
+            src.len(),
+            target_lens
+        );
+        assert!(
+            w < q,
+            "ntt forward_centered_sub_mul: w = {w} not below q = {q}"
+        );
+        #[cfg(target_arch = "x86_64")]
+        if self.backend == Backend::Avx512
+            || self.backend == Backend::Ifma && self.tables.modulus.bits() > 13
+        {
+            let (x, o, add) = match target {
+                SubMulTarget::AddInto { x, out } => (x.as_ptr(), out.as_mut_ptr(), true),
+                SubMulTarget::InPlace(x) => {
+                    let p = x.as_mut_ptr();
+                    (p.cast_const(), p, false)
+                }
+            };
+            let (t, vt) = (&self.tables, self.vec_tables());
+            // SAFETY: as in `forward` and `forward_centered`; every array
+            // is N long (checked above), `x` and `out` are borrowed apart
+            // from `scratch` and `src` (or are one array, in place), and
+            // `w < q`.
+            unsafe {
+                if self.backend == Backend::Ifma {
+                    avx512::ifma::forward_centered_sub_mul(scratch, src, p, x, o, w, add, t, vt);
+                } else {
+                    avx512::dq::forward_centered_sub_mul(scratch, src, p, x, o, w, add, t, vt);
+                }
+            }
+            return;
+        }
+        self.forward_centered(scratch, src, p);
+        let k = crate::math::kernels::Kernels::best(&self.tables.modulus);
+        match target {
+            SubMulTarget::AddInto { x, out } => k.sub_mul_scalar_add(out, x, scratch, w),
+            SubMulTarget::InPlace(x) => k.sub_mul_scalar_assign(x, scratch, w),
         }
     }
 

@@ -22,7 +22,7 @@ use std::borrow::Cow;
 
 use crate::math::kernels::Kernels;
 use crate::math::modulus::Modulus;
-use crate::math::ntt::NttPlan;
+use crate::math::ntt::{NttPlan, SubMulTarget};
 
 /// Constants for converting residues over a source basis into a target basis.
 #[derive(Clone, Debug)]
@@ -195,6 +195,33 @@ impl BasisConverter {
         } else {
             self.convert_centered_to(prep, ti, out);
             plan.forward(out);
+        }
+    }
+
+    /// ModDown's last step on target `dst[ti]`: with `y` the
+    /// [`Self::convert_centered_forward`] result (computed in `scratch`),
+    /// `(x − y)·w` added into or written over `target`'s array
+    /// ([`NttPlan::forward_centered_sub_mul`], one pass with one source
+    /// prime).
+    pub fn convert_centered_forward_sub_mul(
+        &self,
+        prep: &Prepared<'_>,
+        ti: usize,
+        plan: &NttPlan,
+        scratch: &mut [u64],
+        w: u64,
+        target: SubMulTarget<'_>,
+    ) {
+        debug_assert_eq!(plan.modulus(), &self.dst[ti]);
+        if self.src.len() == 1 {
+            plan.forward_centered_sub_mul(scratch, &prep.y, self.src[0].value(), w, target);
+            return;
+        }
+        self.convert_centered_forward(prep, ti, plan, scratch);
+        let k = Kernels::best(&self.dst[ti]);
+        match target {
+            SubMulTarget::AddInto { x, out } => k.sub_mul_scalar_add(out, x, scratch, w),
+            SubMulTarget::InPlace(x) => k.sub_mul_scalar_assign(x, scratch, w),
         }
     }
 
