@@ -27,9 +27,9 @@
 //! `docs/key-switching.md`.
 
 use crate::keys::SwitchingKey;
-use crate::math::kernels::Kernels;
+use crate::math::kernels::{fill_limb_pairs, Kernels};
 use crate::math::ntt::SubMulTarget;
-use crate::math::par::{for_each_limb, for_each_limb_pair};
+use crate::math::par::for_each_limb;
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::{Basis, RnsContext};
 use crate::math::scratch::{with_scratch, Wipe};
@@ -61,9 +61,9 @@ pub(crate) fn key_switch_ext(
         })
         .collect();
 
-    let mut acc0 = RnsPoly::<Eval>::zero(rns, ext);
-    let mut acc1 = RnsPoly::<Eval>::zero(rns, ext);
-    for_each_limb_pair(n, acc0.data_mut(), acc1.data_mut(), |t, o0, o1| {
+    // The accumulators are written once, limb by limb, straight into new
+    // memory (a zero fill first would be a pass over both for nothing).
+    let (acc0, acc1) = fill_limb_pairs(n, rns.limbs(ext), |t, o0, o1| {
         let m = rns.modulus(ext, t);
         let key_limb = rns.global_index(ext, t);
         // Step 1b: every digit on limb t, NTT form (a digit whose own primes
@@ -101,11 +101,16 @@ pub(crate) fn key_switch_ext(
             let k = Kernels::best(m);
             // The key holds a digit for every prime group of the top level;
             // below it only the first `digits.len()` are used.
-            k.dot_to(o0, &digits, &kb[..digits.len()]);
-            k.dot_to(o1, &digits, &ka[..digits.len()]);
-        });
+            (
+                o0.dot(&k, &digits, &kb[..digits.len()]),
+                o1.dot(&k, &digits, &ka[..digits.len()]),
+            )
+        })
     });
-    (acc0, acc1)
+    (
+        RnsPoly::from_raw(rns, ext, acc0),
+        RnsPoly::from_raw(rns, ext, acc1),
+    )
 }
 
 /// Divides a polynomial over `Q_ℓ·P` by `P`, rounding, and drops the special

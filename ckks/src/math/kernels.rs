@@ -61,10 +61,14 @@
 //! `CKKS_NTT_BACKEND` forces a backend here too (`scalar` everywhere; a
 //! vector one where the CPU and the prime allow it).
 
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use crate::math::modulus::Modulus;
 #[cfg(doc)]
 use crate::math::ntt::force_backend;
 use crate::math::ntt::{forced_backend, Backend};
+use crate::math::par::for_each_limb_pair;
 
 /// Largest prime size of the IFMA kernels on 52-bit lanes; larger primes
 /// take 64-bit lanes with IFMA products.
@@ -221,12 +225,26 @@ impl<'m> Kernels<'m> {
     /// If the term counts differ or an operand is not `len` long (an
     /// internal bug).
     pub fn dot_into(&self, out: &mut Vec<u64>, a: &[&[u64]], b: &[&[u64]], len: usize) {
+        out.reserve(len);
+        let start = out.len();
+        self.dot_write(&mut out.spare_capacity_mut()[..len], a, b);
+        // SAFETY: `dot_write` initialized all `len` words after `start`,
+        // inside the capacity reserved above (a panic leaves the length).
+        unsafe { out.set_len(start + len) };
+    }
+
+    /// [`Self::dot_to`] into words not yet initialized (a new limb's
+    /// spare capacity), each written once.
+    ///
+    /// # Panics
+    /// If the term counts or the lengths differ (an internal bug).
+    pub fn dot_write(&self, dst: &mut [MaybeUninit<u64>], a: &[&[u64]], b: &[&[u64]]) {
         assert_eq!(a.len(), b.len(), "dot product: term counts differ");
         assert!(
-            a.iter().chain(b).all(|s| s.len() == len),
+            a.iter().chain(b).all(|s| s.len() == dst.len()),
             "kernel operands differ in length"
         );
-        dispatch!(self, dot_into(out, a, b, len));
+        dispatch!(self, dot_write(dst, a, b));
     }
 
     /// `o[i] ← o[i] + a[i]·b[i] mod q`.
@@ -353,6 +371,79 @@ impl Kernels<'_> {
     }
 }
 
+/// One limb of a new array handed out by [`fill_limb_pairs`], to be
+/// written once ([`LimbSlot::dot`]).
+pub(crate) struct LimbSlot<'a> {
+    words: &'a mut [MaybeUninit<u64>],
+    /// Which array (0 or 1) and which limb.
+    id: (usize, usize),
+}
+
+/// Proof that a [`LimbSlot`] was written, returned to [`fill_limb_pairs`].
+pub(crate) struct Filled((usize, usize));
+
+impl LimbSlot<'_> {
+    /// Writes [`Kernels::dot_to`]'s result into the limb.
+    ///
+    /// # Panics
+    /// If the term counts differ or an operand is not a limb long (an
+    /// internal bug).
+    pub(crate) fn dot(self, k: &Kernels<'_>, a: &[&[u64]], b: &[&[u64]]) -> Filled {
+        k.dot_write(self.words, a, b);
+        Filled(self.id)
+    }
+}
+
+/// Two new arrays of `limbs` limbs of `n` words, limb `i` of both written
+/// by `f(i, ·, ·)` (limbs in parallel, as [`for_each_limb_pair`]): the
+/// words go straight into new memory, with no zero fill first, and the
+/// arrays are returned only once every limb is known to be written.
+///
+/// # Panics
+/// If `f` returns a proof for another limb than the one it was given (an
+/// internal bug), or if `f` panics.
+pub(crate) fn fill_limb_pairs<F>(n: usize, limbs: usize, f: F) -> (Vec<u64>, Vec<u64>)
+where
+    F: Fn(usize, LimbSlot<'_>, LimbSlot<'_>) -> (Filled, Filled) + Sync + Send,
+{
+    let len = n * limbs;
+    let (mut a, mut b) = (Vec::with_capacity(len), Vec::with_capacity(len));
+    let written = AtomicUsize::new(0);
+    let (spare_a, spare_b) = (
+        &mut a.spare_capacity_mut()[..len],
+        &mut b.spare_capacity_mut()[..len],
+    );
+    for_each_limb_pair(n, spare_a, spare_b, |i, x, y| {
+        let (fx, fy) = f(
+            i,
+            LimbSlot {
+                words: x,
+                id: (0, i),
+            },
+            LimbSlot {
+                words: y,
+                id: (1, i),
+            },
+        );
+        if fx.0 == (0, i) && fy.0 == (1, i) {
+            written.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    assert_eq!(
+        written.into_inner(),
+        limbs,
+        "fill_limb_pairs: a limb was not written"
+    );
+    // SAFETY: every one of the `limbs` limbs of both arrays went through
+    // `LimbSlot::dot`, whose kernel initialized all its words, inside the
+    // capacity reserved above.
+    unsafe {
+        a.set_len(len);
+        b.set_len(len);
+    }
+    (a, b)
+}
+
 /// The block permutation with AVX-512F.
 #[cfg(target_arch = "x86_64")]
 mod blocks512 {
@@ -395,6 +486,8 @@ mod blocks512 {
 
 /// The reference: the scalar [`Modulus`] operations, sums in 128 bits.
 mod scalar {
+    use std::mem::MaybeUninit;
+
     use crate::math::modulus::Modulus;
 
     /// Products summed in a `u128` before one Barrett reduction, which
@@ -437,8 +530,10 @@ mod scalar {
         out.extend(a.iter().zip(b).map(|(&x, &y)| m.mul(x, y)));
     }
 
-    pub fn dot_into(m: &Modulus, out: &mut Vec<u64>, a: &[&[u64]], b: &[&[u64]], len: usize) {
-        out.extend((0..len).map(|k| dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])))));
+    pub fn dot_write(m: &Modulus, dst: &mut [MaybeUninit<u64>], a: &[&[u64]], b: &[&[u64]]) {
+        for (k, d) in dst.iter_mut().enumerate() {
+            d.write(dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k]))));
+        }
     }
 
     pub fn mul_add_assign(m: &Modulus, o: &mut [u64], a: &[u64], b: &[u64]) {
@@ -768,51 +863,58 @@ macro_rules! simd_kernels {
         /// As [`add_assign`].
         #[target_feature(enable = $feat)]
         pub unsafe fn dot_to(m: &Modulus, dst: &mut [u64], a: &[&[u64]], b: &[&[u64]]) {
+            // SAFETY: `dst` is valid for its length; the features are ours.
+            unsafe { dot_raw(m, dst.as_mut_ptr(), dst.len(), a, b) }
+        }
+
+        /// # Safety
+        /// As [`add_assign`].
+        #[target_feature(enable = $feat)]
+        pub unsafe fn dot_write(
+            m: &Modulus,
+            dst: &mut [std::mem::MaybeUninit<u64>],
+            a: &[&[u64]],
+            b: &[&[u64]],
+        ) {
+            // SAFETY: `dst` is valid for writing its length; every word is
+            // written once and none read.
+            unsafe { dot_raw(m, dst.as_mut_ptr().cast(), dst.len(), a, b) }
+        }
+
+        /// The dot products into `len` words at `dst`, each written once and
+        /// never read.
+        ///
+        /// # Safety
+        /// As [`add_assign`]; `dst` is valid for writing `len` words and
+        /// every operand has `len` elements.
+        #[inline]
+        #[target_feature(enable = $feat)]
+        unsafe fn dot_raw(m: &Modulus, dst: *mut u64, len: usize, a: &[&[u64]], b: &[&[u64]]) {
             let c = consts(m);
             let per = terms(m.bits());
-            let s = split(dst.len());
+            let s = split(len);
             let pairs = s - s % (2 * LANES);
             // Two vectors per step: their chains of products and reductions
             // overlap.
             for k in (0..pairs).step_by(2 * LANES) {
-                // SAFETY: every operand has dst.len() ≥ k + 2·LANES elements.
+                // SAFETY: every operand has len ≥ k + 2·LANES elements.
                 let r = unsafe { dot_block::<2>(k, a, b, per, &c) };
                 for (u, &v) in r.iter().enumerate() {
-                    // SAFETY: k + (u + 1)·LANES ≤ pairs ≤ dst.len().
-                    unsafe { st(dst.as_mut_ptr().add(k + u * LANES), v) };
+                    // SAFETY: k + (u + 1)·LANES ≤ pairs ≤ len.
+                    unsafe { st(dst.add(k + u * LANES), v) };
                 }
             }
             for k in (pairs..s).step_by(LANES) {
-                // SAFETY: every operand has dst.len() ≥ k + LANES elements.
+                // SAFETY: every operand has len ≥ k + LANES elements.
                 let r = unsafe { dot_block::<1>(k, a, b, per, &c) };
-                // SAFETY: k + LANES ≤ s ≤ dst.len().
-                unsafe { st(dst.as_mut_ptr().add(k), r[0]) };
+                // SAFETY: k + LANES ≤ s ≤ len.
+                unsafe { st(dst.add(k), r[0]) };
             }
-            for (k, d) in dst.iter_mut().enumerate().skip(s) {
-                *d = super::scalar::dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])));
+            for k in s..len {
+                let d = super::scalar::dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])));
+                // SAFETY: k < len.
+                unsafe { dst.add(k).write(d) };
             }
-        }
-
-        /// # Safety
-        /// As [`add_assign`]; every operand has `len` elements.
-        #[target_feature(enable = $feat)]
-        pub unsafe fn dot_into(
-            m: &Modulus,
-            out: &mut Vec<u64>,
-            a: &[&[u64]],
-            b: &[&[u64]],
-            len: usize,
-        ) {
-            let c = consts(m);
-            let per = terms(m.bits());
-            let vector = |k: usize| {
-                // SAFETY: every operand has `len` ≥ k + LANES elements.
-                unsafe { dot_block::<1>(k, a, b, per, &c)[0] }
-            };
-            let word =
-                |k: usize| super::scalar::dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k])));
-            // SAFETY: the features are this module's; the loads stay in the operands.
-            unsafe { append_with(out, len, vector, word) };
         }
 
         /// `U` vectors of `Σ_j a[j][i]·b[j][i] mod q` from index `k`: lazy sums
@@ -1511,6 +1613,48 @@ mod lanes256 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Limb pairs written through `LimbSlot::dot` hold `dot_to`'s results;
+    /// a proof for the wrong slot is refused.
+    #[test]
+    fn fill_limb_pairs_writes_every_limb_and_checks_the_proofs() {
+        let m = Modulus::new(crate::math::primes::ntt_primes_below(40, 64, 1, &[])[0]);
+        let k = Kernels::best(&m);
+        let n = 64;
+        let q = m.value();
+        let x: Vec<u64> = (0..n as u64).map(|i| (i * 7919 + 3) % q).collect();
+        let y: Vec<u64> = (0..n as u64).map(|i| (q - 1 - i * 104_729) % q).collect();
+        let (a, b) = fill_limb_pairs(n, 3, |i, s0, s1| {
+            let scale = vec![i as u64 + 1; n];
+            (
+                s0.dot(&k, &[&x, &y], &[&scale, &y]),
+                s1.dot(&k, &[&y], &[&scale]),
+            )
+        });
+        for i in 0..3 {
+            let scale = vec![i as u64 + 1; n];
+            let mut want = vec![0; n];
+            k.dot_to(&mut want, &[&x, &y], &[&scale, &y]);
+            assert_eq!(
+                &a[i * n..(i + 1) * n],
+                want.as_slice(),
+                "first array, limb {i}"
+            );
+            k.dot_to(&mut want, &[&y], &[&scale]);
+            assert_eq!(
+                &b[i * n..(i + 1) * n],
+                want.as_slice(),
+                "second array, limb {i}"
+            );
+        }
+        let swapped = std::panic::catch_unwind(|| {
+            fill_limb_pairs(n, 2, |_, s0, s1| {
+                let (f0, f1) = (s0.dot(&k, &[&x], &[&y]), s1.dot(&k, &[&x], &[&y]));
+                (f1, f0)
+            })
+        });
+        assert!(swapped.is_err(), "swapped proofs were accepted");
+    }
 
     /// The 64-bit lanes' Barrett step on sums `p < 2^(b+63)` built to make
     /// its quotient estimate fall short: `z = ⌊p/2^(b−1)⌋` near `2^64` with

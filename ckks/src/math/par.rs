@@ -30,10 +30,11 @@ where
 }
 
 /// Runs `f(i, a_limb, b_limb)` on the `n`-element limbs of two polynomials
-/// over the same basis, limb by limb.
-pub(crate) fn for_each_limb_pair<F>(n: usize, a: &mut [u64], b: &mut [u64], f: F)
+/// over the same basis, limb by limb (words, or words still to be written).
+pub(crate) fn for_each_limb_pair<T, F>(n: usize, a: &mut [T], b: &mut [T], f: F)
 where
-    F: Fn(usize, &mut [u64], &mut [u64]) + Sync + Send,
+    T: Send,
+    F: Fn(usize, &mut [T], &mut [T]) + Sync + Send,
 {
     debug_assert_eq!(a.len(), b.len());
     if parallel(a.len() / n) {
