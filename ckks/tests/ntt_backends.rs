@@ -56,6 +56,19 @@ fn check_backend(backend: Backend) -> usize {
                     got, want,
                     "{backend:?} inverse, N = {n}, {bits}-bit q = {q}"
                 );
+                // Out of place, into words holding something else.
+                let mut out = vec![std::mem::MaybeUninit::new(u64::MAX); n];
+                plan.inverse_write(&b, &mut out);
+                let out: Vec<u64> = out
+                    .iter()
+                    // SAFETY: inverse_write initializes every word (and these
+                    // were initialized before).
+                    .map(|w| unsafe { w.assume_init() })
+                    .collect();
+                assert_eq!(
+                    out, want,
+                    "{backend:?} inverse_write, N = {n}, {bits}-bit q = {q}"
+                );
                 // Forward from another prime's limb in centred form, from
                 // smaller, similar and larger primes, with the values at the
                 // centring threshold and the top of the range.

@@ -181,7 +181,7 @@ impl Encoder {
     pub fn decode(&self, pt: &Plaintext) -> Result<Vec<Complex>> {
         self.params.check_id("decode", pt.params_id)?;
         let rns = self.params.rns();
-        let coeff = pt.poly.clone().into_coeff(rns);
+        let coeff = pt.poly.to_coeff(rns);
         let n = rns.n();
         let limbs = coeff.num_limbs();
         let crt = self.params.crt();

@@ -108,7 +108,7 @@ impl Evaluator {
         rk: &RelinKey,
     ) -> Ciphertext {
         let rns = self.params.rns();
-        let d2_coeff = d2.clone().into_coeff(rns);
+        let d2_coeff = d2.to_coeff(rns);
         let (k0, k1) = key_switch_ext(&self.params, &d2_coeff, d2, &rk.0);
         // No wipe: values derived from the public product being switched.
         mod_down_add(rns, k0, &mut c0, Wipe::No);

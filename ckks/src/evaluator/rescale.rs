@@ -3,7 +3,7 @@
 use super::Evaluator;
 use crate::ciphertext::Ciphertext;
 use crate::error::{Error, Result};
-use crate::math::kernels::Kernels;
+use crate::math::kernels::{fill_limbs, Kernels};
 use crate::math::par::for_each_limb;
 use crate::math::poly::{Eval, RnsPoly};
 use crate::math::rns::{Basis, RnsContext};
@@ -20,8 +20,9 @@ fn rescale_poly(rns: &RnsContext, p: &RnsPoly<Eval>) -> RnsPoly<Eval> {
     let level = p.basis().q - 1;
     let basis = Basis::level(level);
     let q_last = rns.modulus(basis, level).value();
-    let mut last = p.limb(level).to_vec();
-    rns.plan(basis, level).inverse(&mut last);
+    let last = fill_limbs(n, 1, |_, slot| {
+        slot.inverse_ntt(rns.plan(basis, level), p.limb(level))
+    });
     let mut out = p.truncated(level - 1);
     for_each_limb(n, out.data_mut(), |i, limb| {
         let m = rns.modulus(basis, i);

@@ -53,7 +53,7 @@ impl Evaluator {
         let perm = self.permutation(g);
         let mut c0 = perm.apply(rns, &a.c0);
         let c1 = perm.apply(rns, &a.c1);
-        let c1_coeff = c1.clone().into_coeff(rns);
+        let c1_coeff = c1.to_coeff(rns);
         let (k0, k1) = key_switch_ext(&self.params, &c1_coeff, &c1, key);
         // The accumulators hold values derived from the ciphertext being
         // switched, which the caller holds in the clear: no wipe.

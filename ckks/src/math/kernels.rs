@@ -67,8 +67,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::math::modulus::Modulus;
 #[cfg(doc)]
 use crate::math::ntt::force_backend;
+use crate::math::ntt::NttPlan;
 use crate::math::ntt::{forced_backend, Backend};
-use crate::math::par::for_each_limb_pair;
+use crate::math::par::{for_each_limb, for_each_limb_pair};
 
 /// Largest prime size of the IFMA kernels on 52-bit lanes; larger primes
 /// take 64-bit lanes with IFMA products.
@@ -371,8 +372,9 @@ impl Kernels<'_> {
     }
 }
 
-/// One limb of a new array handed out by [`fill_limb_pairs`], to be
-/// written once ([`LimbSlot::dot`]).
+/// One limb of a new array handed out by [`fill_limbs`] or
+/// [`fill_limb_pairs`], to be written once ([`LimbSlot::dot`],
+/// [`LimbSlot::inverse_ntt`]).
 pub(crate) struct LimbSlot<'a> {
     words: &'a mut [MaybeUninit<u64>],
     /// Which array (0 or 1) and which limb.
@@ -392,6 +394,57 @@ impl LimbSlot<'_> {
         k.dot_write(self.words, a, b);
         Filled(self.id)
     }
+}
+
+impl LimbSlot<'_> {
+    /// Writes the inverse NTT of `src` into the limb
+    /// ([`NttPlan::inverse_write`]).
+    ///
+    /// # Panics
+    /// If `src` or the limb is not the plan's `N` long (an internal bug).
+    pub(crate) fn inverse_ntt(self, plan: &NttPlan, src: &[u64]) -> Filled {
+        plan.inverse_write(src, self.words);
+        Filled(self.id)
+    }
+}
+
+/// A new array of `limbs` limbs of `n` words, limb `i` written by `f(i, ·)`
+/// (limbs in parallel, as [`for_each_limb`]), returned once every limb is
+/// known to be written: [`fill_limb_pairs`] for one array.
+///
+/// # Panics
+/// If `f` returns a proof for another limb than the one it was given (an
+/// internal bug), or if `f` panics.
+pub(crate) fn fill_limbs<F>(n: usize, limbs: usize, f: F) -> Vec<u64>
+where
+    F: Fn(usize, LimbSlot<'_>) -> Filled + Sync + Send,
+{
+    let len = n * limbs;
+    let mut a = Vec::with_capacity(len);
+    let written = AtomicUsize::new(0);
+    for_each_limb(n, &mut a.spare_capacity_mut()[..len], |i, x| {
+        if f(
+            i,
+            LimbSlot {
+                words: x,
+                id: (0, i),
+            },
+        )
+        .0 == (0, i)
+        {
+            written.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    assert_eq!(
+        written.into_inner(),
+        limbs,
+        "fill_limbs: a limb was not written"
+    );
+    // SAFETY: every one of the `limbs` limbs went through a `LimbSlot`
+    // writer, which initialized all its words, inside the capacity
+    // reserved above.
+    unsafe { a.set_len(len) };
+    a
 }
 
 /// Two new arrays of `limbs` limbs of `n` words, limb `i` of both written

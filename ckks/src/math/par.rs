@@ -13,10 +13,12 @@ fn parallel(items: usize) -> bool {
     items > 1 && rayon::current_num_threads() > 1
 }
 
-/// Runs `f(i, limb)` on every `n`-element limb of `data`.
-pub(crate) fn for_each_limb<F>(n: usize, data: &mut [u64], f: F)
+/// Runs `f(i, limb)` on every `n`-element limb of `data` (words, or words
+/// still to be written).
+pub(crate) fn for_each_limb<T, F>(n: usize, data: &mut [T], f: F)
 where
-    F: Fn(usize, &mut [u64]) + Sync + Send,
+    T: Send,
+    F: Fn(usize, &mut [T]) + Sync + Send,
 {
     if parallel(data.len() / n) {
         data.par_chunks_exact_mut(n)

@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use crate::math::par::for_each_limb;
 use zeroize::Zeroize;
 
-use crate::math::kernels::Kernels;
+use crate::math::kernels::{fill_limbs, Kernels};
 use crate::math::rns::{Basis, RnsContext};
 
 /// Marker: limbs hold coefficients.
@@ -296,6 +296,22 @@ impl RnsPoly<Eval> {
             n: self.n,
             basis,
             data: std::mem::take(&mut self.data),
+            _domain: PhantomData,
+        }
+    }
+
+    /// The coefficient form of this polynomial as a new one, `self` kept:
+    /// each limb transformed straight into new memory (no copy first).
+    #[must_use]
+    pub fn to_coeff(&self, ctx: &RnsContext) -> RnsPoly<Coeff> {
+        let (n, basis) = (self.n, self.basis);
+        let data = fill_limbs(n, ctx.limbs(basis), |i, slot| {
+            slot.inverse_ntt(ctx.plan(basis, i), &self.data[i * n..(i + 1) * n])
+        });
+        RnsPoly {
+            n,
+            basis,
+            data,
             _domain: PhantomData,
         }
     }

@@ -888,13 +888,23 @@ macro_rules! ntt_kernels {
                 }
             }
 
-            /// The inverse stages with gaps 1, 2, 4, 8 on `a`, whose first
-            /// 16-coefficient block is block `g0` of the transform; `C` blocks
-            /// per iteration as in [`fwd_small_gaps`].
+            /// The inverse stages with gaps 1, 2, 4, 8 on the `len` words at
+            /// `src`, written to `dst` (the same array, or a new one: this is
+            /// the transform's first pass); the first 16-coefficient block is
+            /// block `g0` of the transform; `C` blocks per iteration as in
+            /// [`fwd_small_gaps`].
+            ///
+            /// # Safety
+            /// `src` is valid for reading and `dst` for writing `len` words,
+            /// `len` a multiple of `16·C`; the two are the same array or do
+            /// not overlap.
             #[inline]
             #[target_feature(enable = $feat)]
-            fn inv_small_gaps<const C: usize>(
-                a: &mut [u64],
+            #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
+            unsafe fn inv_small_gaps<const C: usize>(
+                dst: *mut u64,
+                src: *const u64,
+                len: usize,
                 g0: usize,
                 w: &[u64],
                 ws: &[u64],
@@ -905,14 +915,15 @@ macro_rules! ntt_kernels {
                 let kq = _mm512_set1_epi64((K * q64) as i64);
                 let idx = index_vectors(&vt.idx.inv);
                 let h8 = w.len() / 16;
-                for (it, chunk) in a.chunks_exact_mut(16 * C).enumerate() {
-                    let p = chunk.as_mut_ptr();
+                for it in 0..len / (16 * C) {
+                    // SAFETY: block `it` lies within the `len` words.
+                    let (p, from) = unsafe { (dst.add(16 * C * it), src.add(16 * C * it)) };
                     let first = g0 + C * it;
                     let mut v = [[_mm512_setzero_si512(); 2]; C];
                     for (c, xy) in v.iter_mut().enumerate() {
-                        // SAFETY: `chunk` has 16·C elements.
+                        // SAFETY: the block has 16·C words.
                         let (x, y) = unsafe {
-                            relayout(load(p.add(16 * c)), load(p.add(16 * c + 8)), idx[0])
+                            relayout(load(from.add(16 * c)), load(from.add(16 * c + 8)), idx[0])
                         };
                         *xy = [x, y];
                     }
@@ -923,7 +934,7 @@ macro_rules! ntt_kernels {
                     for (c, xy) in v.iter().enumerate() {
                         let t8 = twiddle(w, ws, h8 + first + c);
                         let (x, y) = inv_bfly(xy[0], xy[1], t8, q, kq);
-                        // SAFETY: `chunk` has 16·C elements.
+                        // SAFETY: the block has 16·C words.
                         unsafe {
                             store(p.add(16 * c), x);
                             store(p.add(16 * c + 8), y);
@@ -1062,15 +1073,43 @@ macro_rules! ntt_kernels {
             /// As [`forward`].
             #[target_feature(enable = $feat)]
             pub unsafe fn inverse(a: &mut [u64], t: &NttTables, vt: &VecTables) {
+                let p = a.as_mut_ptr();
+                // SAFETY: as guaranteed by the caller; in place.
+                unsafe { inverse_write(p, p, t, vt) }
+            }
+
+            /// [`inverse`] of the `N` words at `src` into `dst`, whose first
+            /// pass reads `src` and writes every word of `dst` (which may be
+            /// uninitialized, or `src` itself).
+            ///
+            /// # Safety
+            /// As [`inverse`]; `src` is valid for reading and `dst` for
+            /// writing `N` words, and they are the same array or do not
+            /// overlap.
+            #[target_feature(enable = $feat)]
+            pub unsafe fn inverse_write(
+                dst: *mut u64,
+                src: *const u64,
+                t: &NttTables,
+                vt: &VecTables,
+            ) {
                 let n = t.n;
                 let q64 = t.modulus.value();
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
                 let (w, ws) = (&t.psi_inv_rev, &vt.psi_inv_rev_shoup);
                 let whole = n - n % (16 * CH);
-                let (head, tail) = a.split_at_mut(whole);
-                inv_small_gaps::<CH>(head, 0, w, ws, vt, q64);
-                inv_small_gaps::<1>(tail, whole / 16, w, ws, vt, q64);
+                // SAFETY: as guaranteed by the caller; the head is a multiple
+                // of 16·CH words and the tail of 16 (N ≥ 32 is a power of two).
+                unsafe {
+                    inv_small_gaps::<CH>(dst, src, whole, 0, w, ws, vt, q64);
+                    let (d, s) = (dst.add(whole), src.add(whole));
+                    inv_small_gaps::<1>(d, s, n - whole, whole / 16, w, ws, vt, q64);
+                }
+                // SAFETY: the first pass wrote all N words of `dst`, valid
+                // for reads and writes (caller), and nothing else refers to
+                // them during the remaining passes.
+                let a = unsafe { std::slice::from_raw_parts_mut(dst, n) };
                 let fin = LastStage {
                     n_inv: splat(vt.n_inv.0, vt.n_inv.1),
                     w_n_inv: splat(vt.last_w_n_inv.0, vt.last_w_n_inv.1),

@@ -14,6 +14,7 @@ pub mod tables;
 
 pub use tables::{bit_reverse, NttTables};
 
+use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::math::modulus::Modulus;
@@ -390,6 +391,47 @@ impl NttPlan {
             SubMulTarget::AddInto { x, out } => k.sub_mul_scalar_add(out, x, scratch, w),
             SubMulTarget::InPlace(x) => k.sub_mul_scalar_assign(x, scratch, w),
         }
+    }
+
+    /// [`inverse`](Self::inverse) of `src` into `dst`, whose words need not
+    /// be initialized: every one is written (the AVX-512 backends read `src`
+    /// in their first pass, the others copy it first). For a new limb
+    /// without a copy or a zero fill.
+    ///
+    /// # Panics
+    /// If `src` or `dst` is not `N` long.
+    pub fn inverse_write(&self, src: &[u64], dst: &mut [MaybeUninit<u64>]) {
+        let n = self.tables.n;
+        assert!(
+            src.len() == n && dst.len() == n,
+            "ntt inverse_write: lengths {} and {} must equal N = {n}",
+            src.len(),
+            dst.len()
+        );
+        #[cfg(target_arch = "x86_64")]
+        if matches!(self.backend, Backend::Ifma | Backend::Avx512) {
+            let (d, t, vt) = (
+                dst.as_mut_ptr().cast::<u64>(),
+                &self.tables,
+                self.vec_tables(),
+            );
+            // SAFETY: as in `inverse`; both arrays are N long (checked
+            // above) and `dst`, borrowed mutably, does not overlap `src`.
+            unsafe {
+                if self.backend == Backend::Ifma {
+                    avx512::ifma::inverse_write(d, src.as_ptr(), t, vt);
+                } else {
+                    avx512::dq::inverse_write(d, src.as_ptr(), t, vt);
+                }
+            }
+            return;
+        }
+        for (d, &x) in dst.iter_mut().zip(src) {
+            d.write(x);
+        }
+        // SAFETY: the loop initialized all N words of `dst`.
+        let dst = unsafe { std::slice::from_raw_parts_mut(dst.as_mut_ptr().cast::<u64>(), n) };
+        self.inverse(dst);
     }
 
     /// Inverse transform: evaluations in `[0, 2q)` to coefficients in `[0, q)`.
