@@ -628,7 +628,7 @@ macro_rules! ntt_kernels {
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
-            unsafe fn fwd_pass<const R: usize>(
+            unsafe fn fwd_pass<const R: usize, const MAPPED: bool>(
                 a: &mut [u64],
                 from: Option<(&[u64], &Centring)>,
                 gap: usize,
@@ -649,14 +649,19 @@ macro_rules! ntt_kernels {
                         }
                     }
                     let p = a[i * gap..(i + 1) * gap].as_mut_ptr();
-                    let src = from.map_or(p.cast_const(), |(f, _)| f[i * gap..].as_ptr());
+                    let (src, centring) = match from {
+                        Some((f, c)) if MAPPED => (f[i * gap..].as_ptr(), Some(c)),
+                        _ => (p.cast_const(), None),
+                    };
                     for j in (0..span).step_by(8) {
                         // SAFETY: j + (2^R − 1)·span + 8 ≤ 2^R·span = gap, inside
                         // block i of `a` and of `from` (as long as `a`).
                         let mut v = unsafe { load_strided::<R>(src.add(j), span) };
-                        if let Some((_, c)) = from {
-                            for x in v.iter_mut().take(1 << R) {
-                                *x = centre(*x, c, q);
+                        if MAPPED {
+                            if let Some(c) = centring {
+                                for x in v.iter_mut().take(1 << R) {
+                                    *x = centre(*x, c, q);
+                                }
                             }
                         }
                         let mut bf = |x: usize, y: usize, t: usize| {
@@ -837,14 +842,14 @@ macro_rules! ntt_kernels {
             /// `a`, whose first 16-coefficient block is block `g0` of the
             /// transform (`m = N/16` blocks at the gap-8 stage). `C` blocks per
             /// iteration, so that their chains of dependent stages interleave.
-            /// The outputs go where `fin` says.
+            /// The outputs go where `fin` says (`FINISH`), or back into `a`.
             ///
             /// # Safety
             /// `fin`'s arrays, if any, are valid for `N` words.
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
-            unsafe fn fwd_small_gaps<const C: usize>(
+            unsafe fn fwd_small_gaps<const C: usize, const FINISH: bool>(
                 a: &mut [u64],
                 g0: usize,
                 m: usize,
@@ -879,10 +884,17 @@ macro_rules! ntt_kernels {
                         // SAFETY: `chunk` has 16·C elements, coefficients
                         // 16·first … of the transform, and `fin`'s arrays have N.
                         unsafe {
-                            let y = reduce_from(xy[0], q64, 2 * K);
-                            finish(p.add(16 * c), k, y, fin, q, q64);
-                            let y = reduce_from(xy[1], q64, 2 * K);
-                            finish(p.add(16 * c + 8), k + 8, y, fin, q, q64);
+                            let (y0, y1) = (
+                                reduce_from(xy[0], q64, 2 * K),
+                                reduce_from(xy[1], q64, 2 * K),
+                            );
+                            if FINISH {
+                                finish(p.add(16 * c), k, y0, fin, q, q64);
+                                finish(p.add(16 * c + 8), k + 8, y1, fin, q, q64);
+                            } else {
+                                store(p.add(16 * c), y0);
+                                store(p.add(16 * c + 8), y1);
+                            }
                         }
                     }
                 }
@@ -1040,11 +1052,15 @@ macro_rules! ntt_kernels {
                 while left > 0 {
                     let r = pass_radix(left);
                     // SAFETY: gap ≥ 2^r·16, so every pass loads whole vectors inside a.
+                    // The plain passes are compiled without the input map.
                     unsafe {
-                        match r {
-                            1 => fwd_pass::<1>(a, from, gap, m, w, ws, q, kq),
-                            2 => fwd_pass::<2>(a, from, gap, m, w, ws, q, kq),
-                            _ => fwd_pass::<3>(a, from, gap, m, w, ws, q, kq),
+                        match (r, from.is_some()) {
+                            (1, false) => fwd_pass::<1, false>(a, None, gap, m, w, ws, q, kq),
+                            (2, false) => fwd_pass::<2, false>(a, None, gap, m, w, ws, q, kq),
+                            (_, false) => fwd_pass::<3, false>(a, None, gap, m, w, ws, q, kq),
+                            (1, true) => fwd_pass::<1, true>(a, from, gap, m, w, ws, q, kq),
+                            (2, true) => fwd_pass::<2, true>(a, from, gap, m, w, ws, q, kq),
+                            (_, true) => fwd_pass::<3, true>(a, from, gap, m, w, ws, q, kq),
                         }
                     }
                     from = None;
@@ -1057,9 +1073,15 @@ macro_rules! ntt_kernels {
                 let whole = n - n % (16 * CH);
                 let (head, tail) = a.split_at_mut(whole);
                 // SAFETY: `fin`'s arrays are valid for N words (caller).
+                // (The plain transform is compiled without the finishing step.)
                 unsafe {
-                    fwd_small_gaps::<CH>(head, 0, m, w, ws, vt, q64, &fin);
-                    fwd_small_gaps::<1>(tail, whole / 16, m, w, ws, vt, q64, &fin);
+                    if let Finish::InPlace = fin {
+                        fwd_small_gaps::<CH, false>(head, 0, m, w, ws, vt, q64, &fin);
+                        fwd_small_gaps::<1, false>(tail, whole / 16, m, w, ws, vt, q64, &fin);
+                    } else {
+                        fwd_small_gaps::<CH, true>(head, 0, m, w, ws, vt, q64, &fin);
+                        fwd_small_gaps::<1, true>(tail, whole / 16, m, w, ws, vt, q64, &fin);
+                    }
                 }
             }
 
