@@ -301,7 +301,7 @@ fn quarter_round(x: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize) {
 
 /// The reference block function: block `block` into `out` (16 words).
 pub(crate) fn block_scalar(key: &[u32; 8], block: u64, out: &mut [u32]) {
-    let input = initial_state(key, block);
+    let mut input = initial_state(key, block);
     let mut x = input;
     for _ in 0..10 {
         quarter_round(&mut x, 0, 4, 8, 12);
@@ -317,4 +317,5 @@ pub(crate) fn block_scalar(key: &[u32; 8], block: u64, out: &mut [u32]) {
         *o = w.wrapping_add(i);
     }
     x.zeroize();
+    input.zeroize();
 }

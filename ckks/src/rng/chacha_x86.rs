@@ -14,6 +14,17 @@ use std::arch::x86_64::*;
 
 use super::chacha::initial_state;
 
+/// Overwrites `v` with zeros by a volatile write the compiler keeps: the
+/// key-derived state a block function leaves in its stack frame. Best
+/// effort, as for any wipe in Rust: copies the compiler keeps only in
+/// registers or in other spill slots are out of its reach.
+fn wipe<T: Copy>(v: &mut T) {
+    // SAFETY: `v` is a valid, aligned, exclusive reference; `T` here is an
+    // array of integers or integer vectors, for which all-zero bits are a
+    // valid value.
+    unsafe { std::ptr::write_volatile(v, std::mem::zeroed()) };
+}
+
 /// The counter words of blocks `block … block + L − 1`.
 fn counters<const L: usize>(block: u64) -> ([u32; L], [u32; L]) {
     let mut lo = [0u32; L];
@@ -73,7 +84,7 @@ pub(crate) unsafe fn blocks16(key: &[u32; 8], block: u64, out: &mut [u32; 256]) 
         unsafe { _mm512_xor_si512(a, b) }
     }
 
-    let s = initial_state(key, 0);
+    let mut s = initial_state(key, 0);
     let (lo, hi) = counters::<16>(block);
     let mut input = [_mm512_setzero_si512(); 16];
     for (v, &w) in input.iter_mut().zip(&s) {
@@ -126,6 +137,10 @@ pub(crate) unsafe fn blocks16(key: &[u32; 8], block: u64, out: &mut [u32; 256]) 
             unsafe { _mm512_storeu_si512(out[at..at + 16].as_mut_ptr().cast(), v) };
         }
     }
+    // The key words; `x` and `t` hold the output, as secret as `out`
+    // itself, which the generator's buffer wipes.
+    wipe(&mut s);
+    wipe(&mut input);
 }
 
 /// Eight blocks from counter `block` into `out` (128 words, block order).
@@ -170,7 +185,7 @@ pub(crate) unsafe fn blocks8(key: &[u32; 8], block: u64, out: &mut [u32]) {
         // SAFETY: as above.
         unsafe { _mm256_xor_si256(a, b) }
     }
-    let s = initial_state(key, 0);
+    let mut s = initial_state(key, 0);
     let (lo, hi) = counters::<8>(block);
     let mut input = [_mm256_setzero_si256(); 16];
     for (v, &w) in input.iter_mut().zip(&s) {
@@ -219,4 +234,8 @@ pub(crate) unsafe fn blocks8(key: &[u32; 8], block: u64, out: &mut [u32]) {
             }
         }
     }
+    // The key words; `x` and `t` hold the output, as secret as `out`
+    // itself, which the generator's buffer wipes.
+    wipe(&mut s);
+    wipe(&mut input);
 }
