@@ -48,6 +48,18 @@ pub enum SubMulTarget<'a> {
     InPlace(&'a mut [u64]),
 }
 
+impl SubMulTarget<'_> {
+    /// The step with `y` already in NTT form, by the element-wise kernels
+    /// `k`: where the transform does not fuse it (scalar and AVX2 plans,
+    /// several special primes).
+    pub(crate) fn finish(self, k: &crate::math::kernels::Kernels<'_>, y: &[u64], w: u64) {
+        match self {
+            Self::AddInto { x, out } => k.sub_mul_scalar_add(out, x, y, w),
+            Self::InPlace(x) => k.sub_mul_scalar_assign(x, y, w),
+        }
+    }
+}
+
 /// The backend forced by [`force_backend`] or, until that is called, by
 /// [`BACKEND_ENV`]: encoded as its position in [`Backend::ALL`] plus one,
 /// 0 for none, `UNREAD` before the environment is read.
@@ -304,23 +316,33 @@ impl NttPlan {
             src.len()
         );
         debug_assert!(src.iter().all(|&x| x < p), "source residues not below p");
-        match self.backend {
-            #[cfg(target_arch = "x86_64")]
+        #[cfg(target_arch = "x86_64")]
+        if self.converts_in_first_pass() {
+            let (t, vt) = (&self.tables, self.vec_tables());
             // SAFETY: as in `forward`; the lengths are checked above, and
-            // the IFMA reduction's `⌊2^64/q⌋ < 2^52` holds for `q > 2^12`.
-            Backend::Ifma if self.tables.modulus.bits() > 13 => unsafe {
-                avx512::ifma::forward_centered(dst, src, p, &self.tables, self.vec_tables());
-            },
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: as in `forward`; the lengths are checked above.
-            Backend::Avx512 => unsafe {
-                avx512::dq::forward_centered(dst, src, p, &self.tables, self.vec_tables());
-            },
-            _ => {
-                crate::math::kernels::Kernels::best(&self.tables.modulus)
-                    .centered_from(dst, src, p);
-                self.forward(dst);
+            // `converts_in_first_pass` holds.
+            unsafe {
+                if self.backend == Backend::Ifma {
+                    avx512::ifma::forward_centered(dst, src, p, t, vt);
+                } else {
+                    avx512::dq::forward_centered(dst, src, p, t, vt);
+                }
             }
+            return;
+        }
+        crate::math::kernels::Kernels::best(&self.tables.modulus).centered_from(dst, src, p);
+        self.forward(dst);
+    }
+
+    /// Whether this plan converts another prime's limb in its forward
+    /// transform's first pass: the AVX-512 kernels, IFMA for primes above
+    /// `2^13` (its lazy reduction needs `⌊2^64/q⌋ < 2^52`).
+    #[cfg(target_arch = "x86_64")]
+    fn converts_in_first_pass(&self) -> bool {
+        match self.backend {
+            Backend::Avx512 => true,
+            Backend::Ifma => self.tables.modulus.bits() > 13,
+            _ => false,
         }
     }
 
@@ -361,9 +383,7 @@ impl NttPlan {
             "ntt forward_centered_sub_mul: w = {w} not below q = {q}"
         );
         #[cfg(target_arch = "x86_64")]
-        if self.backend == Backend::Avx512
-            || self.backend == Backend::Ifma && self.tables.modulus.bits() > 13
-        {
+        if self.converts_in_first_pass() {
             let (x, o, add) = match target {
                 SubMulTarget::AddInto { x, out } => (x.as_ptr(), out.as_mut_ptr(), true),
                 SubMulTarget::InPlace(x) => {
@@ -372,10 +392,9 @@ impl NttPlan {
                 }
             };
             let (t, vt) = (&self.tables, self.vec_tables());
-            // SAFETY: as in `forward` and `forward_centered`; every array
-            // is N long (checked above), `x` and `out` are borrowed apart
-            // from `scratch` and `src` (or are one array, in place), and
-            // `w < q`.
+            // SAFETY: as in `forward_centered`; every array is N long
+            // (checked above), `x` and `out` are borrowed apart from
+            // `scratch` and `src` (or are one array, in place), and `w < q`.
             unsafe {
                 if self.backend == Backend::Ifma {
                     avx512::ifma::forward_centered_sub_mul(scratch, src, p, x, o, w, add, t, vt);
@@ -386,11 +405,11 @@ impl NttPlan {
             return;
         }
         self.forward_centered(scratch, src, p);
-        let k = crate::math::kernels::Kernels::best(&self.tables.modulus);
-        match target {
-            SubMulTarget::AddInto { x, out } => k.sub_mul_scalar_add(out, x, scratch, w),
-            SubMulTarget::InPlace(x) => k.sub_mul_scalar_assign(x, scratch, w),
-        }
+        target.finish(
+            &crate::math::kernels::Kernels::best(&self.tables.modulus),
+            scratch,
+            w,
+        );
     }
 
     /// [`inverse`](Self::inverse) of `src` into `dst`, whose words need not

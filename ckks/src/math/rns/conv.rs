@@ -218,11 +218,7 @@ impl BasisConverter {
             return;
         }
         self.convert_centered_forward(prep, ti, plan, scratch);
-        let k = Kernels::best(&self.dst[ti]);
-        match target {
-            SubMulTarget::AddInto { x, out } => k.sub_mul_scalar_add(out, x, scratch, w),
-            SubMulTarget::InPlace(x) => k.sub_mul_scalar_assign(x, scratch, w),
-        }
+        target.finish(&Kernels::best(&self.dst[ti]), scratch, w);
     }
 
     /// The overshoot `u_k = ⌊Σ_i y_i[k] / q_i⌋` of each coefficient, with `y`
