@@ -384,7 +384,14 @@ pub(crate) struct LimbSlot<'a> {
 /// Proof that a [`LimbSlot`] was written, returned to [`fill_limb_pairs`].
 pub(crate) struct Filled((usize, usize));
 
-impl LimbSlot<'_> {
+impl<'a> LimbSlot<'a> {
+    fn new(words: &'a mut [MaybeUninit<u64>], array: usize, limb: usize) -> Self {
+        Self {
+            words,
+            id: (array, limb),
+        }
+    }
+
     /// Writes [`Kernels::dot_to`]'s result into the limb.
     ///
     /// # Panics
@@ -394,9 +401,7 @@ impl LimbSlot<'_> {
         k.dot_write(self.words, a, b);
         Filled(self.id)
     }
-}
 
-impl LimbSlot<'_> {
     /// Writes the inverse NTT of `src` into the limb
     /// ([`NttPlan::inverse_write`]).
     ///
@@ -422,16 +427,8 @@ where
     let len = n * limbs;
     let mut a = Vec::with_capacity(len);
     let written = AtomicUsize::new(0);
-    for_each_limb(n, &mut a.spare_capacity_mut()[..len], |i, x| {
-        if f(
-            i,
-            LimbSlot {
-                words: x,
-                id: (0, i),
-            },
-        )
-        .0 == (0, i)
-        {
+    for_each_limb(n, &mut a.spare_capacity_mut()[..len], |i, words| {
+        if f(i, LimbSlot::new(words, 0, i)).0 == (0, i) {
             written.fetch_add(1, Ordering::Relaxed);
         }
     });
@@ -467,17 +464,7 @@ where
         &mut b.spare_capacity_mut()[..len],
     );
     for_each_limb_pair(n, spare_a, spare_b, |i, x, y| {
-        let (fx, fy) = f(
-            i,
-            LimbSlot {
-                words: x,
-                id: (0, i),
-            },
-            LimbSlot {
-                words: y,
-                id: (1, i),
-            },
-        );
+        let (fx, fy) = f(i, LimbSlot::new(x, 0, i), LimbSlot::new(y, 1, i));
         if fx.0 == (0, i) && fy.0 == (1, i) {
             written.fetch_add(1, Ordering::Relaxed);
         }
@@ -487,8 +474,8 @@ where
         limbs,
         "fill_limb_pairs: a limb was not written"
     );
-    // SAFETY: every one of the `limbs` limbs of both arrays went through
-    // `LimbSlot::dot`, whose kernel initialized all its words, inside the
+    // SAFETY: every one of the `limbs` limbs of both arrays went through a
+    // `LimbSlot` writer, which initialized all its words, inside the
     // capacity reserved above.
     unsafe {
         a.set_len(len);
