@@ -3,18 +3,21 @@
 use super::Evaluator;
 use crate::ciphertext::Ciphertext;
 use crate::error::{Error, Result};
-use crate::math::kernels::{fill_limbs, Kernels};
+use crate::math::kernels::fill_limbs;
+use crate::math::ntt::SubMulTarget;
 use crate::math::par::for_each_limb;
 use crate::math::poly::{Eval, RnsPoly};
 use crate::math::rns::{Basis, RnsContext};
+use crate::math::scratch::{with_scratch, Wipe};
 
 /// `⌊c / q_ℓ⌉` over `Q_{ℓ−1}`: with `h = ⌊q_ℓ/2⌋`, the last limb shifted
 /// to `r = [c + h]_{q_ℓ}` gives `r − h ≡ c (mod q_ℓ)` with
 /// `r − h ∈ [−h, q_ℓ − h)`, so `(c − (r − h)) / q_ℓ = round(c / q_ℓ)`,
 /// computed on each remaining prime as `(c_i − [r − h]_{q_i})·q_ℓ^{-1}`. The
 /// correction `r − h ∈ [−h, h]` is the centred representative of the last
-/// limb, which `NttPlan::forward_centered` reduces into each remaining
-/// prime and takes to NTT form in one pass.
+/// limb, which `NttPlan::forward_centered_sub_mul` reduces into each
+/// remaining prime, takes to NTT form and subtracts and scales in one
+/// transform.
 fn rescale_poly(rns: &RnsContext, p: &RnsPoly<Eval>) -> RnsPoly<Eval> {
     let n = rns.n();
     let level = p.basis().q - 1;
@@ -24,12 +27,16 @@ fn rescale_poly(rns: &RnsContext, p: &RnsPoly<Eval>) -> RnsPoly<Eval> {
         slot.inverse_ntt(rns.plan(basis, level), p.limb(level))
     });
     let mut out = p.truncated(level - 1);
+    // As ModDown's last step, with the last prime for P: the correction in
+    // NTT form is subtracted and the difference scaled in the transform's
+    // last pass, in a scratch buffer (the ciphertext is public: no wipe).
     for_each_limb(n, out.data_mut(), |i, limb| {
-        let m = rns.modulus(basis, i);
-        let k = Kernels::best(m);
-        let mut r = vec![0u64; n];
-        rns.plan(basis, i).forward_centered(&mut r, &last, q_last);
-        k.sub_mul_scalar_assign(limb, &r, rns.rescale_inv(level, i));
+        with_scratch(n, Wipe::No, |buf| {
+            let w = rns.rescale_inv(level, i);
+            let target = SubMulTarget::InPlace(limb);
+            rns.plan(basis, i)
+                .forward_centered_sub_mul(buf, &last, q_last, w, target);
+        });
     });
     out
 }
