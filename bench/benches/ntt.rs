@@ -2,7 +2,9 @@
 //! Forward and inverse negacyclic NTT: every backend of ours that the CPU
 //! and prime support, and `tfhe-ntt` on the same primes, in one run; then
 //! the element-wise kernels of a key switch on every backend.
-//! Ids: `ntt/<fwd|inv>/logN=<n>/<bits>bit/<impl>` and
+//! Ids: `ntt/<fwd|inv>/logN=<n>/<bits>bit/<impl>` (`tfhe-ntt+normalize`:
+//! its inverse followed by its multiplication by `N^{-1}`, which ours
+//! includes) and
 //! `kernels/<op>/<bits>bit/<backend>`.
 //! Run: `cargo bench -p bench --bench ntt`.
 
@@ -41,6 +43,22 @@ fn ntt(c: &mut Criterion) {
                 g.bench_function(format!("inv/logN={log_n}/{bits}bit/tfhe-ntt"), |b| {
                     b.iter_batched_ref(|| data.clone(), |d| plan.inv(d), BatchSize::SmallInput)
                 });
+                // `inv` leaves every coefficient multiplied by N; with its
+                // separate `normalize` it is the inverse ours computes
+                // (N^{-1} folded into our last stage).
+                g.bench_function(
+                    format!("inv/logN={log_n}/{bits}bit/tfhe-ntt+normalize"),
+                    |b| {
+                        b.iter_batched_ref(
+                            || data.clone(),
+                            |d| {
+                                plan.inv(d);
+                                plan.normalize(d);
+                            },
+                            BatchSize::SmallInput,
+                        )
+                    },
+                );
             }
         }
     }
