@@ -102,16 +102,20 @@ def main():
             obj.save(path)
             return os.path.getsize(path)
 
-    rescaled = seal.Ciphertext()
-    evaluator.rescale_to_next(ct_xy, rescaled)
-    rot = decrypt(rotate(ct_x, 1))
-    dotted = decrypt(dot(ct_x, pt_w))
-    precision = {
-        "fresh": worker.bits(worker.max_err(decrypt(ct_x), x)),
-        "mul_relin_rescale": worker.bits(worker.max_err(decrypt(rescaled), [a * c for a, c in zip(x, y)])),
-        "rotate": worker.bits(worker.max_err(rot, x[1:] + x[:1])),
-        "dot30": worker.bits(worker.max_err(dotted[::STRIDE], worker.expected_dot(x, w))),
-    }
+    def trial():
+        cx, cy = encrypt(pt_x), encrypt(pt_y)
+        rescaled = seal.Ciphertext()
+        evaluator.rescale_to_next(mul_relin(cx, cy), rescaled)
+        rot = decrypt(rotate(cx, 1))
+        dotted = decrypt(dot(cx, pt_w))
+        return {
+            "fresh": worker.bits(worker.max_err(decrypt(cx), x)),
+            "mul_relin_rescale": worker.bits(worker.max_err(decrypt(rescaled), [a * c for a, c in zip(x, y)])),
+            "rotate": worker.bits(worker.max_err(rot, x[1:] + x[:1])),
+            "dot30": worker.bits(worker.max_err(dotted[::STRIDE], worker.expected_dot(x, w))),
+        }
+
+    precision = worker.mean_precision(trial)
     sizes = {
         "ciphertext": size(ct_x),
         "relin_key": size(rk),

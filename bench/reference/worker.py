@@ -41,8 +41,15 @@ def preset():
 
 
 def inputs():
-    """Fixed inputs shared by every library: x, y uniform in [-1, 1] over
-    all slots, 30 weights and a bias."""
+    """The inputs shared by every library: x, y uniform in [-1, 1] over all
+    slots, 30 weights and a bias. The driver writes them to the JSON file
+    named by `--inputs`; run alone, a worker draws its own (seed 7)."""
+    if "--inputs" in sys.argv:
+        with open(sys.argv[sys.argv.index("--inputs") + 1]) as f:
+            d = json.load(f)
+        if len(d["x"]) != SLOTS or len(d["y"]) != SLOTS or len(d["w"]) != FEATURES:
+            raise SystemExit("--inputs: x and y need SLOTS values, w FEATURES")
+        return d["x"], d["y"], d["w"], d["b"]
     rng = random.Random(7)
     x = [rng.uniform(-1.0, 1.0) for _ in range(SLOTS)]
     y = [rng.uniform(-1.0, 1.0) for _ in range(SLOTS)]
@@ -69,6 +76,18 @@ def max_err(got, want):
 def bits(err):
     """Bits of precision of a maximum absolute error."""
     return -math.log2(err) if err > 0 else 64.0
+
+
+# Fresh encryptions per precision figure: the maximum error over the slots
+# of one encryption varies by a few tenths of a bit from one to the next.
+PRECISION_TRIALS = 64
+
+
+def mean_precision(trial):
+    """Averages, over `PRECISION_TRIALS` calls of `trial()` (each with
+    fresh encryptions), the bits of each entry of the dict it returns."""
+    runs = [trial() for _ in range(PRECISION_TRIALS)]
+    return {k: sum(r[k] for r in runs) / len(runs) for k in runs[0]}
 
 
 def serve(library, version, info, ops):

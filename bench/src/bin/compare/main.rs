@@ -31,7 +31,48 @@ pub const FEATURES: usize = 30;
 /// Slots per patient in the batched layout.
 pub const STRIDE: usize = 32;
 
-/// Bits of precision, `−log2(max |error|)` over every slot.
+/// The inputs every library works on, generated here and handed to the
+/// Python workers in a file (`--inputs`), so that the precision rows
+/// compare the same values: `x`, `y` uniform in [−1, 1] over every slot,
+/// `FEATURES` weights and a bias, from ChaCha20 with seed 7.
+pub struct Inputs {
+    /// The first operand, every slot.
+    pub x: Vec<f64>,
+    /// The second operand of the product, every slot.
+    pub y: Vec<f64>,
+    /// The model's weights.
+    pub w: Vec<f64>,
+    /// The model's bias.
+    pub bias: f64,
+}
+
+impl Inputs {
+    fn new(slots: usize) -> Self {
+        use rand::{Rng, SeedableRng};
+        let mut rng = ckks::rng::ChaCha20::seed_from_u64(7);
+        let mut uniform =
+            |n: usize| -> Vec<f64> { (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect() };
+        let (x, y, w) = (uniform(slots), uniform(slots), uniform(FEATURES));
+        let bias = uniform(1)[0];
+        Self { x, y, w, bias }
+    }
+
+    /// Writes them as JSON (`{"x": [...], "y": [...], "w": [...], "b": ...}`)
+    /// for the workers; `f64`'s shortest round-trip form, so Python reads
+    /// back the same doubles.
+    fn write(&self, path: &Path) -> Result<(), String> {
+        let json = serde_json::json!({ "x": self.x, "y": self.y, "w": self.w, "b": self.bias });
+        std::fs::write(path, json.to_string()).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// Fresh encryptions whose precision is averaged (the maximum error over
+/// the slots of one encryption varies by a few tenths of a bit from one to
+/// the next); `bench/reference/worker.py` uses the same number.
+pub const PRECISION_TRIALS: usize = 64;
+
+/// Bits of precision, `−log2(max |error|)` over every slot (the mean over
+/// [`PRECISION_TRIALS`] encryptions).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Precision {
     /// Decrypt(encrypt(x)) − x.
@@ -187,15 +228,20 @@ fn parse_args() -> Result<(usize, Vec<String>, usize, PathBuf, PathBuf), String>
 fn run_preset(name: &str, rounds: usize, divide: usize) -> Result<PresetResult, String> {
     let spec = ParamsSpec::preset(name).ok_or_else(|| format!("no preset {name}"))?;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference");
+    let slots = 1usize << (spec.log_n - 1);
+    let inputs = Inputs::new(slots);
+    let inputs_path =
+        std::env::temp_dir().join(format!("compare-inputs-{}.json", std::process::id()));
+    inputs.write(&inputs_path)?;
     eprintln!("[{name}] setting up ours");
-    let ours = ours::Ours::new(&spec)?;
+    let ours = ours::Ours::new(&spec, &inputs)?;
     let mut refs: Vec<(String, Result<reference::Worker, String>)> = Vec::new();
     for (label, env, script) in [
         ("SEAL", "seal", "seal_worker.py"),
         ("OpenFHE", "openfhe", "openfhe_worker.py"),
     ] {
         eprintln!("[{name}] starting {label}");
-        let w = reference::Worker::start(&dir, env, script, name);
+        let w = reference::Worker::start(&dir, env, script, name, &inputs_path);
         if let Err(e) = &w {
             eprintln!("[{name}] {label}: {e}");
         }
@@ -450,7 +496,7 @@ fn report(results: &[PresetResult], rounds: usize, divide: usize, elapsed: f64) 
         size_row(&mut s, "  how many keys", &|z| z.galois_key_count);
         let _ = writeln!(
             s,
-            "\n| precision (bits, −log2 max error over 4096 slots, inputs uniform in [−1, 1]) | ours | SEAL | OpenFHE † |"
+            "\n| precision (bits, −log2 max error over 4096 slots, mean over {PRECISION_TRIALS} encryptions, inputs uniform in [−1, 1]) | ours | SEAL | OpenFHE † |"
         );
         let _ = writeln!(s, "|---|---:|---:|---:|");
         let prec_row = |s: &mut String, label: &str, f: &dyn Fn(&Precision) -> f64| {
@@ -459,7 +505,7 @@ fn report(results: &[PresetResult], rounds: usize, divide: usize, elapsed: f64) 
                 .iter()
                 .map(|l| {
                     if l.samples.is_some() {
-                        format!("{:.1}", f(&l.precision))
+                        format!("{:.2}", f(&l.precision))
                     } else {
                         "—".into()
                     }

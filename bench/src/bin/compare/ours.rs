@@ -1,19 +1,17 @@
-//! This library's side of the comparison: the same operations, inputs of
-//! the same distribution, timed the same way as the Python workers.
+//! This library's side of the comparison: the same operations on the same
+//! inputs, timed the same way as the Python workers.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
-use ckks::rng::ChaCha20;
 use ckks::{
     Ciphertext, Decryptor, Encoder, Encryptor, Evaluator, GaloisKeys, KeyGenerator, Params,
     ParamsSpec, Plaintext, PublicKey, RelinKey, SecretKey, Wire,
 };
-use rand::{Rng, SeedableRng};
 
-use crate::{Precision, Sizes, FEATURES, STRIDE};
+use crate::{Inputs, Precision, Sizes, FEATURES, PRECISION_TRIALS, STRIDE};
 
 /// Keys, encoded and encrypted inputs under one preset.
 pub struct Ours {
@@ -74,15 +72,16 @@ fn keygen(params: &Arc<Params>) -> Res<(SecretKey, PublicKey, RelinKey, GaloisKe
 
 impl Ours {
     /// Sets up under `spec`; precision and sizes are measured here.
-    pub fn new(spec: &ParamsSpec) -> Res<Self> {
+    pub fn new(spec: &ParamsSpec, inputs: &Inputs) -> Res<Self> {
         let params = Params::new(spec).map_err(e)?;
         let slots = params.slots();
         let (sk, pk, rk, gk) = keygen(&params)?;
-        let mut rng = ChaCha20::seed_from_u64(7);
-        let mut uniform =
-            |n: usize| -> Vec<f64> { (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect() };
-        let (x, y, w) = (uniform(slots), uniform(slots), uniform(FEATURES));
-        let bias = uniform(1)[0];
+        let (x, y, w, bias) = (
+            inputs.x.clone(),
+            inputs.y.clone(),
+            inputs.w.clone(),
+            inputs.bias,
+        );
         let encoder = Encoder::new(&params);
         let eval = Evaluator::new(&params);
         let top = params.max_level();
@@ -127,23 +126,34 @@ impl Ours {
             patients,
         };
         let dec = |ct: &Ciphertext| me.decrypt(ct);
-        let rot = dec(&me.eval.rotate(&me.ct_x, 1, &me.gk).map_err(e)?)?;
         let mut shifted = me.x[1..].to_vec();
         shifted.push(me.x[0]);
         let product: Vec<f64> = me.x.iter().zip(&y).map(|(a, b)| a * b).collect();
-        let dotted = dec(&me.dot(&me.ct_x)?)?;
         let want_dot: Vec<f64> = (0..slots / STRIDE)
             .map(|b| (0..FEATURES).map(|i| me.x[b * STRIDE + i] * me.w[i]).sum())
             .collect();
-        let got_dot: Vec<f64> = dotted.iter().step_by(STRIDE).copied().collect();
+        // Each figure is the mean over fresh encryptions, as in worker.py.
+        let enc = Encryptor::with_public_key(&me.params, &me.pk).map_err(e)?;
+        let mut sum = Precision::default();
+        for _ in 0..PRECISION_TRIALS {
+            let cx = enc.encrypt(&me.pt_x).map_err(e)?;
+            let cy = enc.encrypt(&me.pt_y).map_err(e)?;
+            let cxy = me.eval.mul_relin(&cx, &cy, &me.rk).map_err(e)?;
+            let rot = dec(&me.eval.rotate(&cx, 1, &me.gk).map_err(e)?)?;
+            let dotted = dec(&me.dot(&cx)?)?;
+            let got_dot: Vec<f64> = dotted.iter().step_by(STRIDE).copied().collect();
+            sum.fresh += bits(max_err(&dec(&cx)?, &me.x));
+            sum.mul_relin_rescale +=
+                bits(max_err(&dec(&me.eval.rescale(&cxy).map_err(e)?)?, &product));
+            sum.rotate += bits(max_err(&rot, &shifted));
+            sum.dot30 += bits(max_err(&got_dot, &want_dot));
+        }
+        let t = PRECISION_TRIALS as f64;
         me.precision = Precision {
-            fresh: bits(max_err(&dec(&me.ct_x)?, &me.x)),
-            mul_relin_rescale: bits(max_err(
-                &dec(&me.eval.rescale(&me.ct_xy).map_err(e)?)?,
-                &product,
-            )),
-            rotate: bits(max_err(&rot, &shifted)),
-            dot30: bits(max_err(&got_dot, &want_dot)),
+            fresh: sum.fresh / t,
+            mul_relin_rescale: sum.mul_relin_rescale / t,
+            rotate: sum.rotate / t,
+            dot30: sum.dot30 / t,
         };
         let p = &me.params;
         me.sizes = Sizes {

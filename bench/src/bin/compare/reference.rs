@@ -41,12 +41,19 @@ fn count(v: &Value, key: &str) -> usize {
 
 impl Worker {
     /// Starts `bench/reference/<script>` with the environment's Python, one
-    /// OpenMP thread, and waits for its ready line.
+    /// OpenMP thread and the shared inputs (`--inputs`), and waits for its
+    /// ready line.
     ///
     /// # Errors
     /// Why the library is not available: no environment (run the set-up
     /// script), or the worker's own error.
-    pub fn start(dir: &Path, env: &str, script: &str, preset: &str) -> Result<Self, String> {
+    pub fn start(
+        dir: &Path,
+        env: &str,
+        script: &str,
+        preset: &str,
+        inputs: &Path,
+    ) -> Result<Self, String> {
         let python = dir.join(".venv").join(env).join("bin/python");
         if !python.exists() {
             return Err(format!(
@@ -59,6 +66,8 @@ impl Worker {
         let mut child = Command::new(&python)
             .arg(dir.join(script))
             .args(["--preset", preset])
+            .arg("--inputs")
+            .arg(inputs)
             .current_dir(dir)
             .env("OMP_NUM_THREADS", "1")
             .env("PYTHONDONTWRITEBYTECODE", "1")
