@@ -247,6 +247,8 @@ fn run_preset(name: &str, rounds: usize, divide: usize) -> Result<PresetResult, 
         }
         refs.push((label.to_owned(), w));
     }
+    // Every worker has read the inputs before its ready line.
+    let _ = std::fs::remove_file(&inputs_path);
     let reps: Vec<(&str, usize)> = OPS
         .iter()
         .map(|&(op, _, n)| (op, (n / divide).max(1)))
