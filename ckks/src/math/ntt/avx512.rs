@@ -4,8 +4,8 @@
 //! `[0, K·q)`, so both accept the scalar ranges (`[0, 4q)` forward, `[0, 2q)`
 //! inverse) and, once fully reduced, agree with it bit for bit.
 //!
-//! Three lane multipliers share one kernel, stamped out per target feature
-//! by `ntt_kernels!` ([`Kernel`]):
+//! Two lane multipliers share one kernel, stamped out per target feature by
+//! `ntt_kernels!`:
 //!
 //! * **IFMA** (`ifma`, primes below `2^50`): `madd52lo/hi` multiply the low 52
 //!   bits of two lanes, so Shoup's trick uses `w' = ⌊w·2^52/q⌋`:
@@ -17,13 +17,6 @@
 //!   `w' = ⌊w·2^64/q⌋`; the quotient estimate takes three of the four
 //!   32×32-bit partial products of `a·w'` and may be 2 short, so `K = 4`
 //!   (`8q < 2^64` for `q < 2^61`); the low halves come from `vpmullq`.
-//! * **64-bit lanes with IFMA products** (`wide`, primes of 51 to 61 bits on
-//!   CPUs with IFMA): the same Shoup product, its quotient estimate from one
-//!   `vpmuludq` and two `madd52hi` (`mul_shoup64_ifma`), at most 3 short, so
-//!   again `K = 4`; two more twiddle tables (`s << 20`, `s >> 12`). The
-//!   inverse's first pass (gaps 1, 2, 4, 8) keeps the `dq` multiplier: it
-//!   reads its twiddle vectors from the tables once per butterfly, and there
-//!   two more table streams cost more than the operations they save.
 //!
 //! The stages with gaps `N/2 … 16` run in passes of up to three (radix 8:
 //! eight vectors loaded, three stages in registers, stored back), which
@@ -56,27 +49,14 @@ pub const DQ_MAX_BITS: u32 = crate::math::modulus::MAX_MODULUS_BITS;
 pub const MIN_N: usize = 32;
 
 /// A twiddle `w` with its Shoup constant `s = ⌊w·2^b/q⌋`, and `s_hi = s >> 32`
-/// in the low half of each lane for the 64-bit-lane multipliers (`vpmuludq`
+/// in the low half of each lane for the 64-bit-lane multiplier (`vpmuludq`
 /// reads the low 32 bits of a lane, so `s` serves as its low half; the IFMA
-/// multiplier reads only `w` and `s`); `lo = s << 20` and `top = s >> 12`
-/// for [`mul_shoup64_ifma`], which does not read `s`.
+/// multiplier reads only `w` and `s`).
 #[derive(Clone, Copy)]
 struct Tw {
     w: __m512i,
     s: __m512i,
     s_hi: __m512i,
-    lo: __m512i,
-    top: __m512i,
-}
-
-/// One direction's Shoup constants as the kernels read them: `s` for every
-/// twiddle and, for the wide multiplier ([`mul_shoup64_ifma`]), `s << 20`
-/// and `s >> 12` (empty for the other kernels).
-#[derive(Clone, Copy)]
-struct ShoupTables<'a> {
-    s: &'a [u64],
-    lo: &'a [u64],
-    top: &'a [u64],
 }
 
 /// The twiddles of one small-gap stage for 16-coefficient block `g`: the
@@ -90,38 +70,21 @@ struct ShoupTables<'a> {
 /// `w` and `ws` have `N` entries and `g < N/16`.
 #[inline]
 #[target_feature(enable = "avx512f")]
-unsafe fn small_twiddles<const D: usize, const WIDE: bool>(
-    w: &[u64],
-    ws: ShoupTables<'_>,
-    g: usize,
-) -> Tw {
+unsafe fn small_twiddles<const D: usize>(w: &[u64], ws: &[u64], g: usize) -> Tw {
     let at = w.len() * D / 16 + g * D;
-    debug_assert!(at + D <= w.len() && w.len() == ws.s.len());
-    debug_assert!(!WIDE || (ws.lo.len() == w.len() && ws.top.len() == w.len()));
+    debug_assert!(at + D <= w.len() && w.len() == ws.len());
     // SAFETY: `at + D ≤ N·D/16 + (N/16 − 1)·D + D = N·D/8 ≤ N` for `D ≤ 8`,
-    // so the `D` words read from each table are inside it (the wide
-    // multiplier's tables have `N` entries too).
-    unsafe {
-        let s = repeat::<D>(ws.s.as_ptr().add(at));
-        let (lo, top) = if WIDE {
-            (
-                repeat::<D>(ws.lo.as_ptr().add(at)),
-                repeat::<D>(ws.top.as_ptr().add(at)),
-            )
-        } else {
-            (_mm512_setzero_si512(), _mm512_setzero_si512())
-        };
-        Tw {
-            w: repeat::<D>(w.as_ptr().add(at)),
-            s,
-            s_hi: if WIDE {
-                _mm512_srli_epi64::<20>(top)
-            } else {
-                swap32(s)
-            },
-            lo,
-            top,
-        }
+    // so the `D` words read from each table are inside it.
+    let (w, s) = unsafe {
+        (
+            repeat::<D>(w.as_ptr().add(at)),
+            repeat::<D>(ws.as_ptr().add(at)),
+        )
+    };
+    Tw {
+        w,
+        s,
+        s_hi: swap32(s),
     }
 }
 
@@ -142,39 +105,6 @@ unsafe fn repeat<const D: usize>(p: *const u64) -> __m512i {
     }
 }
 
-/// The three AVX-512 kernels: one butterfly code, three lane multipliers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kernel {
-    /// 52-bit lanes with IFMA products, primes up to [`IFMA_MAX_BITS`].
-    Ifma,
-    /// 64-bit lanes, the Shoup quotient from IFMA products
-    /// ([`mul_shoup64_ifma`]), primes up to [`DQ_MAX_BITS`].
-    Wide,
-    /// 64-bit lanes from 32-bit products (AVX-512F/DQ/BW only), primes up
-    /// to [`DQ_MAX_BITS`].
-    Dq,
-}
-
-impl Kernel {
-    /// Bits of the Shoup constants.
-    fn shoup_bits(self) -> u32 {
-        if self == Kernel::Ifma {
-            52
-        } else {
-            64
-        }
-    }
-
-    /// Largest prime size.
-    fn max_bits(self) -> u32 {
-        if self == Kernel::Ifma {
-            IFMA_MAX_BITS
-        } else {
-            DQ_MAX_BITS
-        }
-    }
-}
-
 /// Twiddles in the layout the vector kernels read, with Shoup constants
 /// `⌊w·2^b/q⌋` for the kernel's width `b` (52 for IFMA, 64 otherwise).
 #[derive(Clone, Debug)]
@@ -183,11 +113,6 @@ pub struct VecTables {
     psi_rev_shoup: Vec<u64>,
     /// `⌊w·2^b/q⌋` for every `psi_inv_rev` entry.
     psi_inv_rev_shoup: Vec<u64>,
-    /// For [`Kernel::Wide`], `s << 20` and `s >> 12` of every
-    /// `psi_rev_shoup` entry `s`; empty otherwise.
-    psi_rev_wide: (Vec<u64>, Vec<u64>),
-    /// The same for `psi_inv_rev_shoup`.
-    psi_inv_rev_wide: (Vec<u64>, Vec<u64>),
     /// `N^{-1}` and its Shoup constant.
     n_inv: (u64, u64),
     /// `w·N^{-1}` for the last inverse stage's single twiddle (`psi_inv_rev[1]`),
@@ -202,56 +127,27 @@ fn shoup(w: u64, q: u64, bits: u32) -> u64 {
 }
 
 impl VecTables {
-    /// Builds the layout of `kernel` from the scalar tables; `None` if the
-    /// prime is too large for it or `N < MIN_N`.
+    /// Builds the layout from the scalar tables for a kernel whose Shoup
+    /// constants have `shoup_bits` bits and whose primes have at most
+    /// `max_bits` bits; `None` if the prime is too large or `N < MIN_N`.
     #[must_use]
-    pub fn new(t: &NttTables, kernel: Kernel) -> Option<Self> {
+    pub fn new(t: &NttTables, shoup_bits: u32, max_bits: u32) -> Option<Self> {
         let q = t.modulus.value();
-        let shoup_bits = kernel.shoup_bits();
-        if t.modulus.bits() > kernel.max_bits() || t.n < MIN_N {
+        if t.modulus.bits() > max_bits || t.n < MIN_N {
             return None;
         }
-        let shoups =
-            |ws: &[u64]| -> Vec<u64> { ws.iter().map(|&w| shoup(w, q, shoup_bits)).collect() };
-        let wide = |ss: &[u64]| -> (Vec<u64>, Vec<u64>) {
-            if kernel == Kernel::Wide {
-                (
-                    ss.iter().map(|&s| s << 20).collect(),
-                    ss.iter().map(|&s| s >> 12).collect(),
-                )
-            } else {
-                (Vec::new(), Vec::new())
-            }
-        };
-        let (psi_rev_shoup, psi_inv_rev_shoup) = (shoups(&t.psi_rev), shoups(&t.psi_inv_rev));
         let last_w = t.modulus.mul(t.psi_inv_rev[1], t.n_inv);
         Some(Self {
-            psi_rev_wide: wide(&psi_rev_shoup),
-            psi_inv_rev_wide: wide(&psi_inv_rev_shoup),
-            psi_rev_shoup,
-            psi_inv_rev_shoup,
+            psi_rev_shoup: t.psi_rev.iter().map(|&w| shoup(w, q, shoup_bits)).collect(),
+            psi_inv_rev_shoup: t
+                .psi_inv_rev
+                .iter()
+                .map(|&w| shoup(w, q, shoup_bits))
+                .collect(),
             n_inv: (t.n_inv, shoup(t.n_inv, q, shoup_bits)),
             last_w_n_inv: (last_w, shoup(last_w, q, shoup_bits)),
             idx: Box::new(SmallGapIndices::new()),
         })
-    }
-
-    /// The forward transform's Shoup tables.
-    fn fwd_shoup(&self) -> ShoupTables<'_> {
-        ShoupTables {
-            s: &self.psi_rev_shoup,
-            lo: &self.psi_rev_wide.0,
-            top: &self.psi_rev_wide.1,
-        }
-    }
-
-    /// The inverse transform's Shoup tables.
-    fn inv_shoup(&self) -> ShoupTables<'_> {
-        ShoupTables {
-            s: &self.psi_inv_rev_shoup,
-            lo: &self.psi_inv_rev_wide.0,
-            top: &self.psi_inv_rev_wide.1,
-        }
     }
 }
 
@@ -326,30 +222,6 @@ fn mul_shoup64_lazy(a: __m512i, t: Tw, q: __m512i) -> __m512i {
     _mm512_sub_epi64(_mm512_mullo_epi64(a, t.w), _mm512_mullo_epi64(est, q))
 }
 
-/// `a·w mod q` in `[0, 4q)` for any 64-bit `a`: [`mul_shoup64_lazy`] with
-/// the quotient estimate built from IFMA products, six vector operations
-/// instead of eight. Split `a = H'·2^32 + L` with `L = a mod 2^52` (what
-/// IFMA reads of `a`) and `H' = ⌊a/2^52⌋·2^20 < 2^32`, and the constant
-/// `s = s_hi·2^32 + s_lo = T·2^12 + s_bot` (`T = ⌊s/2^12⌋`, `s_bot < 2^12`):
-///
-/// `a·s/2^64 = H'·s_hi + H'·s_lo/2^32 + L·T/2^52 + L·s_bot/2^64`.
-///
-/// The first term is one exact `vpmuludq`; the second and third are
-/// `madd52hi` by `s_lo·2^20` (`t.lo`) and `T` (`t.top`), each rounded down
-/// by less than 1; the last, below 1, is dropped. So the estimate is at
-/// most 3 below `⌊a·w/q⌋` (`s` itself is short of `w·2^64/q` by less than
-/// 1, which costs `a/2^64 < 1` more) and never above it, and the remainder
-/// is in `[0, 4q)`, as with [`mul_shoup64_lazy`]: the same `K = 4`.
-#[inline]
-#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512ifma")]
-fn mul_shoup64_ifma(a: __m512i, t: Tw, q: __m512i) -> __m512i {
-    let hp = _mm512_and_si512(_mm512_srli_epi64::<32>(a), _mm512_set1_epi64(0xfff0_0000));
-    let low = _mm512_madd52hi_epu64(_mm512_setzero_si512(), a, t.top);
-    let mid = _mm512_madd52hi_epu64(low, hp, t.lo);
-    let est = _mm512_add_epi64(mid, _mm512_mul_epu32(hp, t.s_hi));
-    _mm512_sub_epi64(_mm512_mullo_epi64(a, t.w), _mm512_mullo_epi64(est, q))
-}
-
 /// `r ≡ x (mod q)` in `[0, 3q)` for any 64-bit `x`, `q < 2^50` (Barrett
 /// with IFMA): `est = ⌊⌊x/2^12⌋·μ/2^52⌋` with `μ = ⌊2^64/q⌋ < 2^52` is at
 /// most 2 below `⌊x/q⌋` (each truncation loses less than 1), and never
@@ -369,14 +241,6 @@ fn reduce52_lazy(x: __m512i, t: Tw, q: __m512i) -> __m512i {
 #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
 fn reduce64_lazy(x: __m512i, t: Tw, q: __m512i) -> __m512i {
     mul_shoup64_lazy(x, t, q)
-}
-
-/// `r ≡ x (mod q)` in `[0, 4q)` for any 64-bit `x`: [`mul_shoup64_ifma`]
-/// by `w = 1`.
-#[inline]
-#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512ifma")]
-fn reduce64_ifma(x: __m512i, t: Tw, q: __m512i) -> __m512i {
-    mul_shoup64_ifma(x, t, q)
 }
 
 /// The input map of a forward transform that starts from another prime's
@@ -560,32 +424,22 @@ unsafe fn store_strided<const R: usize>(p: *mut u64, stride: usize, v: &[__m512i
     }
 }
 
-/// Twiddle `i` and its Shoup constants, broadcast to every lane.
+/// Twiddle `i` and its Shoup constant `ws[i]`, broadcast to every lane.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn twiddle<const WIDE: bool>(w: &[u64], ws: ShoupTables<'_>, i: usize) -> Tw {
-    let mut t = splat(w[i], ws.s[i]);
-    if WIDE {
-        (t.lo, t.top) = (
-            _mm512_set1_epi64(ws.lo[i] as i64),
-            _mm512_set1_epi64(ws.top[i] as i64),
-        );
-    }
-    t
+fn twiddle(w: &[u64], ws: &[u64], i: usize) -> Tw {
+    splat(w[i], ws[i])
 }
 
-/// Twiddle `w` with Shoup constant `s`, broadcast to every lane (the wide
-/// multiplier's `s << 20` and `s >> 12` derived from `s`).
+/// Twiddle `w` with Shoup constant `s`, broadcast to every lane.
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn splat(w: u64, s: u64) -> Tw {
-    let sv = _mm512_set1_epi64(s as i64);
+    let s = _mm512_set1_epi64(s as i64);
     Tw {
         w: _mm512_set1_epi64(w as i64),
-        s: sv,
-        s_hi: swap32(sv),
-        lo: _mm512_set1_epi64((s << 20) as i64),
-        top: _mm512_set1_epi64((s >> 12) as i64),
+        s,
+        s_hi: swap32(s),
     }
 }
 
@@ -631,16 +485,7 @@ fn relayout(a: __m512i, b: __m512i, idx: (__m512i, __m512i)) -> (__m512i, __m512
 /// Stamps out the butterflies and the forward/inverse kernels for one lane
 /// multiplier under its target features.
 macro_rules! ntt_kernels {
-    (
-        $module:ident,
-        $feat:literal,
-        $mul:ident,
-        $first_mul:ident,
-        $reduce:ident,
-        $k:literal,
-        $shoup_bits:literal,
-        $wide:literal
-    ) => {
+    ($module:ident, $feat:literal, $mul:ident, $reduce:ident, $k:literal, $shoup_bits:literal) => {
         /// Forward and inverse kernels for this lane multiplier.
         pub mod $module {
             use super::*;
@@ -648,9 +493,6 @@ macro_rules! ntt_kernels {
             /// The lane product returns values in `[0, K·q)`; butterflies keep the
             /// forward transform in `[0, 2K·q)` and the inverse in `[0, K·q)`.
             const K: u64 = $k;
-
-            /// Whether the multiplier reads the wide tables (`Tw::lo`, `Tw::top`).
-            const WIDE: bool = $wide;
 
             /// 16-coefficient blocks per iteration of the small-gap passes: four
             /// chains of dependent stages keep the multipliers busy.
@@ -752,22 +594,6 @@ macro_rules! ntt_kernels {
                 (s, $mul(d, t, q))
             }
 
-            /// [`inv_bfly`] with the multiplier of the inverse's first
-            /// pass, `$first_mul`, which reads only `Tw::w`, `s` and `s_hi`.
-            #[inline]
-            #[target_feature(enable = $feat)]
-            fn first_inv_bfly(
-                x: __m512i,
-                y: __m512i,
-                t: Tw,
-                q: __m512i,
-                kq: __m512i,
-            ) -> (__m512i, __m512i) {
-                let s = csub(_mm512_add_epi64(x, y), kq);
-                let d = _mm512_sub_epi64(_mm512_add_epi64(x, kq), y);
-                (s, $first_mul(d, t, q))
-            }
-
             /// The last inverse butterfly with `N^{-1}` folded in: inputs in `[0, K·q)`,
             /// outputs `(x + y)·N^{-1}` and `(x − y)·w·N^{-1}` in `[0, q)`.
             #[inline]
@@ -808,7 +634,7 @@ macro_rules! ntt_kernels {
                 gap: usize,
                 m: usize,
                 w: &[u64],
-                ws: ShoupTables<'_>,
+                ws: &[u64],
                 q: __m512i,
                 kq: __m512i,
             ) {
@@ -819,7 +645,7 @@ macro_rules! ntt_kernels {
                     for s in 0..R {
                         for b in 0..1 << s {
                             let idx = ((m + i) << s) + b;
-                            tw[(1 << s) - 1 + b] = twiddle::<WIDE>(w, ws, idx);
+                            tw[(1 << s) - 1 + b] = twiddle(w, ws, idx);
                         }
                     }
                     let p = a[i * gap..(i + 1) * gap].as_mut_ptr();
@@ -896,7 +722,7 @@ macro_rules! ntt_kernels {
                 a: &mut [u64],
                 g: usize,
                 w: &[u64],
-                ws: ShoupTables<'_>,
+                ws: &[u64],
                 q: __m512i,
                 kq: __m512i,
                 last: Option<&LastStage>,
@@ -911,7 +737,7 @@ macro_rules! ntt_kernels {
                         let off = (1 << R) - (1 << (R - s));
                         for b in 0..subs {
                             let idx = h + i * subs + b;
-                            tw[off + b] = twiddle::<WIDE>(w, ws, idx);
+                            tw[off + b] = twiddle(w, ws, idx);
                         }
                     }
                     let p = a[i * block..(i + 1) * block].as_mut_ptr();
@@ -969,13 +795,11 @@ macro_rules! ntt_kernels {
             /// Three small-gap stages on `C` blocks held in registers, blocks
             /// `first…first + C`: the stages with `D0`, `D1`, `D2` distinct
             /// twiddles per block (gaps `8/D`) run `bfly` with twiddles from
-            /// `w`/`ws` ([`small_twiddles`], with the wide multiplier's
-            /// constants when `WIDE_TW`); after stage `k` each block moves
+            /// `w`/`ws` ([`small_twiddles`]); after stage `k` each block moves
             /// to layout `chain[k]`.
             #[inline]
             #[target_feature(enable = $feat)]
             fn small_gap_stages<
-                const WIDE_TW: bool,
                 const C: usize,
                 const D0: usize,
                 const D1: usize,
@@ -983,31 +807,31 @@ macro_rules! ntt_kernels {
             >(
                 v: &mut [[__m512i; 2]; C],
                 first: usize,
-                (w, ws): (&[u64], ShoupTables<'_>),
+                (w, ws): (&[u64], &[u64]),
                 chain: &[(__m512i, __m512i)],
                 bfly: impl Fn(__m512i, __m512i, Tw) -> (__m512i, __m512i) + Copy,
             ) {
                 // Written out stage by stage: as a loop over the stages the
                 // blocks were kept in memory rather than registers.
-                small_gap_stage::<WIDE_TW, C, D0>(v, first, (w, ws), chain[0], bfly);
-                small_gap_stage::<WIDE_TW, C, D1>(v, first, (w, ws), chain[1], bfly);
-                small_gap_stage::<WIDE_TW, C, D2>(v, first, (w, ws), chain[2], bfly);
+                small_gap_stage::<C, D0>(v, first, (w, ws), chain[0], bfly);
+                small_gap_stage::<C, D1>(v, first, (w, ws), chain[1], bfly);
+                small_gap_stage::<C, D2>(v, first, (w, ws), chain[2], bfly);
             }
 
             /// One stage of [`small_gap_stages`].
             #[inline]
             #[target_feature(enable = $feat)]
-            fn small_gap_stage<const WIDE_TW: bool, const C: usize, const D: usize>(
+            fn small_gap_stage<const C: usize, const D: usize>(
                 v: &mut [[__m512i; 2]; C],
                 first: usize,
-                (w, ws): (&[u64], ShoupTables<'_>),
+                (w, ws): (&[u64], &[u64]),
                 next: (__m512i, __m512i),
                 bfly: impl Fn(__m512i, __m512i, Tw) -> (__m512i, __m512i),
             ) {
                 for (c, xy) in v.iter_mut().enumerate() {
                     // SAFETY: `w` and `ws` are the plan's N-entry tables and
                     // `first + c` is a 16-coefficient block of the transform.
-                    let t = unsafe { small_twiddles::<D, WIDE_TW>(w, ws, first + c) };
+                    let t = unsafe { small_twiddles::<D>(w, ws, first + c) };
                     let (x, y) = bfly(xy[0], xy[1], t);
                     let (x, y) = relayout(x, y, next);
                     *xy = [x, y];
@@ -1030,7 +854,7 @@ macro_rules! ntt_kernels {
                 g0: usize,
                 m: usize,
                 w: &[u64],
-                ws: ShoupTables<'_>,
+                ws: &[u64],
                 vt: &VecTables,
                 q64: u64,
                 fin: &Finish,
@@ -1043,7 +867,7 @@ macro_rules! ntt_kernels {
                     let first = g0 + C * it;
                     let mut v = [[_mm512_setzero_si512(); 2]; C];
                     for (c, xy) in v.iter_mut().enumerate() {
-                        let t8 = twiddle::<WIDE>(w, ws, m + first + c);
+                        let t8 = twiddle(w, ws, m + first + c);
                         // SAFETY: `chunk` has 16·C elements.
                         let (x, y) = unsafe {
                             fwd_bfly(load(p.add(16 * c)), load(p.add(16 * c + 8)), t8, q, kq)
@@ -1052,13 +876,9 @@ macro_rules! ntt_kernels {
                         *xy = [x, y];
                     }
                     // Gaps 4, 2, 1.
-                    small_gap_stages::<WIDE, C, 2, 4, 8>(
-                        &mut v,
-                        first,
-                        (w, ws),
-                        &idx[1..],
-                        |x, y, t| fwd_bfly(x, y, t, q, kq),
-                    );
+                    small_gap_stages::<C, 2, 4, 8>(&mut v, first, (w, ws), &idx[1..], |x, y, t| {
+                        fwd_bfly(x, y, t, q, kq)
+                    });
                     for (c, xy) in v.iter().enumerate() {
                         let k = 16 * (first + c);
                         // SAFETY: `chunk` has 16·C elements, coefficients
@@ -1099,7 +919,7 @@ macro_rules! ntt_kernels {
                 len: usize,
                 g0: usize,
                 w: &[u64],
-                ws: ShoupTables<'_>,
+                ws: &[u64],
                 vt: &VecTables,
                 q64: u64,
             ) {
@@ -1120,16 +940,12 @@ macro_rules! ntt_kernels {
                         *xy = [x, y];
                     }
                     // Gaps 1, 2, 4.
-                    small_gap_stages::<false, C, 8, 4, 2>(
-                        &mut v,
-                        first,
-                        (w, ws),
-                        &idx[1..],
-                        |x, y, t| first_inv_bfly(x, y, t, q, kq),
-                    );
+                    small_gap_stages::<C, 8, 4, 2>(&mut v, first, (w, ws), &idx[1..], |x, y, t| {
+                        inv_bfly(x, y, t, q, kq)
+                    });
                     for (c, xy) in v.iter().enumerate() {
-                        let t8 = twiddle::<false>(w, ws, h8 + first + c);
-                        let (x, y) = first_inv_bfly(xy[0], xy[1], t8, q, kq);
+                        let t8 = twiddle(w, ws, h8 + first + c);
+                        let (x, y) = inv_bfly(xy[0], xy[1], t8, q, kq);
                         // SAFETY: the block has 16·C words.
                         unsafe {
                             store(p.add(16 * c), x);
@@ -1230,7 +1046,7 @@ macro_rules! ntt_kernels {
                 let q64 = t.modulus.value();
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
-                let (w, ws) = (&t.psi_rev[..], vt.fwd_shoup());
+                let (w, ws) = (&t.psi_rev, &vt.psi_rev_shoup);
                 let (mut gap, mut m) = (n, 1);
                 let mut left = (n / 16).trailing_zeros();
                 while left > 0 {
@@ -1303,7 +1119,7 @@ macro_rules! ntt_kernels {
                 let q64 = t.modulus.value();
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
-                let (w, ws) = (&t.psi_inv_rev[..], vt.inv_shoup());
+                let (w, ws) = (&t.psi_inv_rev, &vt.psi_inv_rev_shoup);
                 let whole = n - n % (16 * CH);
                 // SAFETY: as guaranteed by the caller; the head is a multiple
                 // of 16·CH words and the tail of 16 (N ≥ 32 is a power of two).
@@ -1350,29 +1166,15 @@ ntt_kernels!(
     ifma,
     "avx512f,avx512ifma",
     mul_shoup52_lazy,
-    mul_shoup52_lazy,
     reduce52_lazy,
     2,
-    52,
-    false
-);
-ntt_kernels!(
-    wide,
-    "avx512f,avx512dq,avx512bw,avx512ifma",
-    mul_shoup64_ifma,
-    mul_shoup64_lazy,
-    reduce64_ifma,
-    4,
-    64,
-    true
+    52
 );
 ntt_kernels!(
     dq,
     "avx512f,avx512dq,avx512bw",
     mul_shoup64_lazy,
-    mul_shoup64_lazy,
     reduce64_lazy,
     4,
-    64,
-    false
+    64
 );
