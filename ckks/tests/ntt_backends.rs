@@ -133,6 +133,11 @@ fn check_backend(backend: Backend) -> usize {
                     );
                 }
                 *runs.entry(format!("{backend:?}")).or_insert(0) += 1;
+                // IFMA plans run one kernel below 2^50 (52-bit lanes) and
+                // another above (64-bit lanes with IFMA products).
+                *runs
+                    .entry(format!("{backend:?} {}", bits > 50))
+                    .or_insert(0) += 1;
             }
         }
     }
@@ -143,6 +148,17 @@ fn check_backend(backend: Backend) -> usize {
             count > 0,
             "{backend:?} is supported by this CPU but no test ran it"
         );
+        for wide in [false, true] {
+            let k = runs
+                .get(&format!("{backend:?} {wide}"))
+                .copied()
+                .unwrap_or(0);
+            assert!(
+                k > 0,
+                "{backend:?} never ran on primes {} 50 bits",
+                if wide { "above" } else { "up to" }
+            );
+        }
     } else {
         println!("{backend:?}: not supported by this CPU, not run");
     }

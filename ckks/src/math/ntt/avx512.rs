@@ -4,8 +4,8 @@
 //! `[0, K·q)`, so both accept the scalar ranges (`[0, 4q)` forward, `[0, 2q)`
 //! inverse) and, once fully reduced, agree with it bit for bit.
 //!
-//! Two lane multipliers share one kernel, stamped out per target feature by
-//! `ntt_kernels!`:
+//! Three kernels share one body, stamped out per target feature by
+//! `ntt_kernels!` ([`Kernel`]), with two lane multipliers:
 //!
 //! * **IFMA** (`ifma`, primes below `2^50`): `madd52lo/hi` multiply the low 52
 //!   bits of two lanes, so Shoup's trick uses `w' = ⌊w·2^52/q⌋`:
@@ -17,6 +17,15 @@
 //!   `w' = ⌊w·2^64/q⌋`; the quotient estimate takes three of the four
 //!   32×32-bit partial products of `a·w'` and may be 2 short, so `K = 4`
 //!   (`8q < 2^64` for `q < 2^61`); the low halves come from `vpmullq`.
+//! * **64-bit lanes with IFMA quotients** (`wide`, primes of 51 to 61 bits
+//!   on CPUs that also have IFMA): the `dq` kernel, except that where one
+//!   twiddle serves many products (the radix-8 passes, `N^{-1}` and
+//!   ModDown's factor) the quotient estimate comes from one `vpmuludq` and
+//!   two `madd52hi` ([`mul_shoup64_ifma`], six vector operations instead of
+//!   eight, at most 3 short: the same `K = 4`). Its two extra constants are
+//!   shifts of `s`, made once per twiddle in registers, not stored: the
+//!   small-gap pass, which loads a twiddle vector for every butterfly,
+//!   keeps the `dq` multiplier.
 //!
 //! The stages with gaps `N/2 … 16` run in passes of up to three (radix 8:
 //! eight vectors loaded, three stages in registers, stored back), which
@@ -57,6 +66,40 @@ struct Tw {
     w: __m512i,
     s: __m512i,
     s_hi: __m512i,
+}
+
+/// The three AVX-512 kernels: one butterfly code, two lane multipliers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// 52-bit lanes with IFMA products, primes up to [`IFMA_MAX_BITS`].
+    Ifma,
+    /// 64-bit lanes whose products by shared twiddles take the Shoup
+    /// quotient from IFMA products ([`mul_shoup64_ifma`]), primes up to
+    /// [`DQ_MAX_BITS`].
+    Wide,
+    /// 64-bit lanes from 32-bit products (AVX-512F/DQ/BW only), primes up
+    /// to [`DQ_MAX_BITS`].
+    Dq,
+}
+
+impl Kernel {
+    /// Bits of the Shoup constants.
+    fn shoup_bits(self) -> u32 {
+        if self == Kernel::Ifma {
+            52
+        } else {
+            64
+        }
+    }
+
+    /// Largest prime size.
+    fn max_bits(self) -> u32 {
+        if self == Kernel::Ifma {
+            IFMA_MAX_BITS
+        } else {
+            DQ_MAX_BITS
+        }
+    }
 }
 
 /// The twiddles of one small-gap stage for 16-coefficient block `g`: the
@@ -127,13 +170,13 @@ fn shoup(w: u64, q: u64, bits: u32) -> u64 {
 }
 
 impl VecTables {
-    /// Builds the layout from the scalar tables for a kernel whose Shoup
-    /// constants have `shoup_bits` bits and whose primes have at most
-    /// `max_bits` bits; `None` if the prime is too large or `N < MIN_N`.
+    /// Builds the layout of `kernel` from the scalar tables; `None` if the
+    /// prime is too large for it or `N < MIN_N`.
     #[must_use]
-    pub fn new(t: &NttTables, shoup_bits: u32, max_bits: u32) -> Option<Self> {
+    pub fn new(t: &NttTables, kernel: Kernel) -> Option<Self> {
         let q = t.modulus.value();
-        if t.modulus.bits() > max_bits || t.n < MIN_N {
+        let shoup_bits = kernel.shoup_bits();
+        if t.modulus.bits() > kernel.max_bits() || t.n < MIN_N {
             return None;
         }
         let last_w = t.modulus.mul(t.psi_inv_rev[1], t.n_inv);
@@ -219,6 +262,35 @@ fn mul_shoup64_lazy(a: __m512i, t: Tw, q: __m512i) -> __m512i {
     let lh = _mm512_mul_epu32(a, t.s_hi);
     let hl = _mm512_mul_epu32(a_hi, t.s);
     let est = _mm512_add_epi64(hh, _mm512_add_epi64(shr32(lh), shr32(hl)));
+    _mm512_sub_epi64(_mm512_mullo_epi64(a, t.w), _mm512_mullo_epi64(est, q))
+}
+
+/// `a·w mod q` in `[0, 4q)` for any 64-bit `a`: [`mul_shoup64_lazy`] with
+/// the quotient estimate built from IFMA products, six vector operations
+/// instead of eight once the twiddle's two shifts are made. Split
+/// `a = H'·2^32 + L` with `L = a mod 2^52` (what IFMA reads of `a`) and
+/// `H' = ⌊a/2^52⌋·2^20 < 2^32`, and the constant
+/// `s = s_hi·2^32 + s_lo = T·2^12 + s_bot` (`T = ⌊s/2^12⌋`, `s_bot < 2^12`):
+///
+/// `a·s/2^64 = H'·s_hi + H'·s_lo/2^32 + L·T/2^52 + L·s_bot/2^64`.
+///
+/// The first term is one exact `vpmuludq`; the second and third are
+/// `madd52hi` by `s_lo·2^20` (`s << 20`) and `T` (`s >> 12`), each rounded
+/// down by less than 1; the last, below 1, is dropped. So the estimate is
+/// at most 3 below `⌊a·w/q⌋` (`s` itself is short of `w·2^64/q` by less
+/// than 1, which costs `a/2^64 < 1` more) and never above it, and the
+/// remainder is in `[0, 4q)`, as with [`mul_shoup64_lazy`]: the same
+/// `K = 4`. The two shifts of `s` depend on the twiddle alone: in the
+/// radix-8 passes the compiler makes them once per twiddle, outside the
+/// loop over the vectors that share it.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512ifma")]
+fn mul_shoup64_ifma(a: __m512i, t: Tw, q: __m512i) -> __m512i {
+    let (lo, top) = (_mm512_slli_epi64::<20>(t.s), _mm512_srli_epi64::<12>(t.s));
+    let hp = _mm512_and_si512(_mm512_srli_epi64::<32>(a), _mm512_set1_epi64(0xfff0_0000));
+    let low = _mm512_madd52hi_epu64(_mm512_setzero_si512(), a, top);
+    let mid = _mm512_madd52hi_epu64(low, hp, lo);
+    let est = _mm512_add_epi64(mid, _mm512_mul_epu32(hp, t.s_hi));
     _mm512_sub_epi64(_mm512_mullo_epi64(a, t.w), _mm512_mullo_epi64(est, q))
 }
 
@@ -483,9 +555,20 @@ fn relayout(a: __m512i, b: __m512i, idx: (__m512i, __m512i)) -> (__m512i, __m512
 }
 
 /// Stamps out the butterflies and the forward/inverse kernels for one lane
-/// multiplier under its target features.
+/// multiplier under its target features: `$mul_shared` where one twiddle
+/// serves many products (the radix-8 passes, the fixed factors of the last
+/// inverse stage and of ModDown's step), `$mul` where each product loads its
+/// own (the small-gap pass).
 macro_rules! ntt_kernels {
-    ($module:ident, $feat:literal, $mul:ident, $reduce:ident, $k:literal, $shoup_bits:literal) => {
+    (
+        $module:ident,
+        $feat:literal,
+        $mul:ident,
+        $mul_shared:ident,
+        $reduce:ident,
+        $k:literal,
+        $shoup_bits:literal
+    ) => {
         /// Forward and inverse kernels for this lane multiplier.
         pub mod $module {
             use super::*;
@@ -512,10 +595,23 @@ macro_rules! ntt_kernels {
                 x
             }
 
+            /// `a·w mod q` in `[0, K·q)`, by the multiplier for a twiddle
+            /// shared by many products (`SHARED`) or for one loaded per
+            /// product.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            fn mul<const SHARED: bool>(a: __m512i, t: Tw, q: __m512i) -> __m512i {
+                if SHARED {
+                    $mul_shared(a, t, q)
+                } else {
+                    $mul(a, t, q)
+                }
+            }
+
             /// Forward butterfly on vectors (`kq` = K·q): inputs and outputs in `[0, 2K·q)`.
             #[inline]
             #[target_feature(enable = $feat)]
-            fn fwd_bfly(
+            fn fwd_bfly<const SHARED: bool>(
                 x: __m512i,
                 y: __m512i,
                 t: Tw,
@@ -523,7 +619,7 @@ macro_rules! ntt_kernels {
                 kq: __m512i,
             ) -> (__m512i, __m512i) {
                 let u = csub(x, kq);
-                let v = $mul(y, t, q);
+                let v = mul::<SHARED>(y, t, q);
                 (
                     _mm512_add_epi64(u, v),
                     _mm512_sub_epi64(_mm512_add_epi64(u, kq), v),
@@ -567,7 +663,7 @@ macro_rules! ntt_kernels {
                         let xv = unsafe { load(x.add(k)) };
                         // x − y + q ∈ [0, 2q); the product in [0, K·q).
                         let d = _mm512_add_epi64(_mm512_sub_epi64(xv, y), q);
-                        let mut r = reduce_from($mul(d, w, q), q64, K);
+                        let mut r = reduce_from(mul::<true>(d, w, q), q64, K);
                         if add {
                             // SAFETY: guaranteed by the caller.
                             let ov = unsafe { load(o.add(k)) };
@@ -582,7 +678,7 @@ macro_rules! ntt_kernels {
             /// Inverse butterfly: inputs and outputs in `[0, K·q)`.
             #[inline]
             #[target_feature(enable = $feat)]
-            fn inv_bfly(
+            fn inv_bfly<const SHARED: bool>(
                 x: __m512i,
                 y: __m512i,
                 t: Tw,
@@ -591,7 +687,7 @@ macro_rules! ntt_kernels {
             ) -> (__m512i, __m512i) {
                 let s = csub(_mm512_add_epi64(x, y), kq);
                 let d = _mm512_sub_epi64(_mm512_add_epi64(x, kq), y);
-                (s, $mul(d, t, q))
+                (s, mul::<SHARED>(d, t, q))
             }
 
             /// The last inverse butterfly with `N^{-1}` folded in: inputs in `[0, K·q)`,
@@ -608,8 +704,8 @@ macro_rules! ntt_kernels {
                 let s = _mm512_add_epi64(x, y);
                 let d = _mm512_sub_epi64(_mm512_add_epi64(x, kq), y);
                 (
-                    reduce_from($mul(s, l.n_inv, q), l.q64, K),
-                    reduce_from($mul(d, l.w_n_inv, q), l.q64, K),
+                    reduce_from(mul::<true>(s, l.n_inv, q), l.q64, K),
+                    reduce_from(mul::<true>(d, l.w_n_inv, q), l.q64, K),
                 )
             }
 
@@ -665,7 +761,7 @@ macro_rules! ntt_kernels {
                             }
                         }
                         let mut bf = |x: usize, y: usize, t: usize| {
-                            (v[x], v[y]) = fwd_bfly(v[x], v[y], tw[t], q, kq);
+                            (v[x], v[y]) = fwd_bfly::<true>(v[x], v[y], tw[t], q, kq);
                         };
                         // Stage by stage: pairs (x, y) and the twiddle slot of each.
                         match R {
@@ -745,7 +841,7 @@ macro_rules! ntt_kernels {
                         // SAFETY: j + (2^R − 1)·g + 8 ≤ 2^R·g = block, inside block i.
                         let mut v = unsafe { load_strided::<R>(p.add(j), g) };
                         let mut bf = |x: usize, y: usize, t: usize| {
-                            (v[x], v[y]) = inv_bfly(v[x], v[y], tw[t], q, kq);
+                            (v[x], v[y]) = inv_bfly::<true>(v[x], v[y], tw[t], q, kq);
                         };
                         // Every stage but the top one: pairs (x, y) and twiddle slots.
                         match R {
@@ -773,7 +869,7 @@ macro_rules! ntt_kernels {
                                 let l = last.expect("the last pass has its constants");
                                 last_bfly(v[k], v[k + half], l, q, kq)
                             } else {
-                                inv_bfly(v[k], v[k + half], tw[t], q, kq)
+                                inv_bfly::<true>(v[k], v[k + half], tw[t], q, kq)
                             };
                         }
                         // SAFETY: as for the loads.
@@ -870,14 +966,20 @@ macro_rules! ntt_kernels {
                         let t8 = twiddle(w, ws, m + first + c);
                         // SAFETY: `chunk` has 16·C elements.
                         let (x, y) = unsafe {
-                            fwd_bfly(load(p.add(16 * c)), load(p.add(16 * c + 8)), t8, q, kq)
+                            fwd_bfly::<false>(
+                                load(p.add(16 * c)),
+                                load(p.add(16 * c + 8)),
+                                t8,
+                                q,
+                                kq,
+                            )
                         };
                         let (x, y) = relayout(x, y, idx[0]);
                         *xy = [x, y];
                     }
                     // Gaps 4, 2, 1.
                     small_gap_stages::<C, 2, 4, 8>(&mut v, first, (w, ws), &idx[1..], |x, y, t| {
-                        fwd_bfly(x, y, t, q, kq)
+                        fwd_bfly::<false>(x, y, t, q, kq)
                     });
                     for (c, xy) in v.iter().enumerate() {
                         let k = 16 * (first + c);
@@ -941,11 +1043,11 @@ macro_rules! ntt_kernels {
                     }
                     // Gaps 1, 2, 4.
                     small_gap_stages::<C, 8, 4, 2>(&mut v, first, (w, ws), &idx[1..], |x, y, t| {
-                        inv_bfly(x, y, t, q, kq)
+                        inv_bfly::<false>(x, y, t, q, kq)
                     });
                     for (c, xy) in v.iter().enumerate() {
                         let t8 = twiddle(w, ws, h8 + first + c);
-                        let (x, y) = inv_bfly(xy[0], xy[1], t8, q, kq);
+                        let (x, y) = inv_bfly::<false>(xy[0], xy[1], t8, q, kq);
                         // SAFETY: the block has 16·C words.
                         unsafe {
                             store(p.add(16 * c), x);
@@ -1166,13 +1268,24 @@ ntt_kernels!(
     ifma,
     "avx512f,avx512ifma",
     mul_shoup52_lazy,
+    mul_shoup52_lazy,
     reduce52_lazy,
     2,
     52
 );
 ntt_kernels!(
+    wide,
+    "avx512f,avx512dq,avx512bw,avx512ifma",
+    mul_shoup64_lazy,
+    mul_shoup64_ifma,
+    reduce64_lazy,
+    4,
+    64
+);
+ntt_kernels!(
     dq,
     "avx512f,avx512dq,avx512bw",
+    mul_shoup64_lazy,
     mul_shoup64_lazy,
     reduce64_lazy,
     4,

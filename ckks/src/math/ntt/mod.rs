@@ -25,7 +25,9 @@ use crate::math::modulus::Modulus;
 pub enum Backend {
     /// Portable Rust, the reference every other backend is tested against.
     Scalar,
-    /// AVX-512 IFMA (52-bit multiply-add), primes below `2^50`.
+    /// AVX-512 IFMA (52-bit multiply-add) with AVX-512F/DQ/BW, primes up to
+    /// 61 bits: 52-bit lanes below `2^50`, above that 64-bit lanes whose
+    /// Shoup quotients come from IFMA products.
     Ifma,
     /// AVX-512F/DQ/BW with 64-bit lanes, primes up to 61 bits.
     Avx512,
@@ -115,7 +117,10 @@ impl Backend {
             Backend::Scalar => true,
             #[cfg(target_arch = "x86_64")]
             Backend::Ifma => {
-                is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512ifma")
+                is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx512dq")
+                    && is_x86_feature_detected!("avx512bw")
+                    && is_x86_feature_detected!("avx512ifma")
             }
             #[cfg(target_arch = "x86_64")]
             Backend::Avx512 => {
@@ -135,8 +140,9 @@ impl Backend {
     pub fn accepts_bits(self, bits: u32) -> bool {
         match self {
             Backend::Scalar => true,
-            Backend::Ifma => bits <= 50,
-            Backend::Avx512 | Backend::Avx2 => bits <= crate::math::modulus::MAX_MODULUS_BITS,
+            Backend::Ifma | Backend::Avx512 | Backend::Avx2 => {
+                bits <= crate::math::modulus::MAX_MODULUS_BITS
+            }
         }
     }
 
@@ -162,6 +168,18 @@ impl Backend {
     }
 }
 
+/// Calls `$f` of the AVX-512 kernel module `$kernel` names.
+#[cfg(target_arch = "x86_64")]
+macro_rules! on_kernel {
+    ($kernel:expr, $f:ident($($arg:expr),*)) => {
+        match $kernel {
+            avx512::Kernel::Ifma => avx512::ifma::$f($($arg),*),
+            avx512::Kernel::Wide => avx512::wide::$f($($arg),*),
+            avx512::Kernel::Dq => avx512::dq::$f($($arg),*),
+        }
+    };
+}
+
 /// Tables plus a backend for one `(N, q)`.
 #[derive(Clone, Debug)]
 pub struct NttPlan {
@@ -178,8 +196,8 @@ pub struct NttPlan {
 enum VecLayout {
     /// The scalar backend reads `NttTables` directly.
     None,
-    /// IFMA and 64-bit-lane AVX-512.
-    Avx512(avx512::VecTables),
+    /// IFMA and 64-bit-lane AVX-512: the kernel for this prime and its tables.
+    Avx512(avx512::Kernel, avx512::VecTables),
     /// AVX2.
     Avx2(avx2::Avx2Tables),
 }
@@ -210,11 +228,13 @@ impl NttPlan {
         }
         #[cfg(target_arch = "x86_64")]
         let vec = match backend {
-            Backend::Ifma => {
-                VecLayout::Avx512(avx512::VecTables::new(&tables, 52, avx512::IFMA_MAX_BITS)?)
-            }
-            Backend::Avx512 => {
-                VecLayout::Avx512(avx512::VecTables::new(&tables, 64, avx512::DQ_MAX_BITS)?)
+            Backend::Ifma | Backend::Avx512 => {
+                let kernel = match backend {
+                    Backend::Avx512 => avx512::Kernel::Dq,
+                    _ if tables.modulus.bits() <= avx512::IFMA_MAX_BITS => avx512::Kernel::Ifma,
+                    _ => avx512::Kernel::Wide,
+                };
+                VecLayout::Avx512(kernel, avx512::VecTables::new(&tables, kernel)?)
             }
             Backend::Avx2 => VecLayout::Avx2(avx2::Avx2Tables::new(&tables)?),
             Backend::Scalar => VecLayout::None,
@@ -253,10 +273,11 @@ impl NttPlan {
         &self.tables
     }
 
+    /// The AVX-512 kernel of this plan and its tables.
     #[cfg(target_arch = "x86_64")]
-    fn vec_tables(&self) -> &avx512::VecTables {
+    fn avx512(&self) -> (avx512::Kernel, &avx512::VecTables) {
         match &self.vec {
-            VecLayout::Avx512(t) => t,
+            VecLayout::Avx512(k, t) => (*k, t),
             _ => unreachable!("AVX-512 plans are built with their tables"),
         }
     }
@@ -279,13 +300,13 @@ impl NttPlan {
         match self.backend {
             Backend::Scalar => scalar::forward(a, &self.tables),
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Ifma` is stored only by `with_backend` after
-            // `cpu_supports` detected AVX-512F and IFMA, with its 52-bit tables.
-            Backend::Ifma => unsafe { avx512::ifma::forward(a, &self.tables, self.vec_tables()) },
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Avx512` is stored only after `cpu_supports` detected
-            // AVX-512F, DQ and BW, with its 64-bit tables.
-            Backend::Avx512 => unsafe { avx512::dq::forward(a, &self.tables, self.vec_tables()) },
+            // SAFETY: `Ifma` and `Avx512` are stored only by `with_backend`
+            // after `cpu_supports` detected AVX-512F, DQ and BW (and IFMA
+            // for `Ifma`), with the tables of the kernel chosen for the prime.
+            Backend::Ifma | Backend::Avx512 => unsafe {
+                let (k, vt) = self.avx512();
+                on_kernel!(k, forward(a, &self.tables, vt))
+            },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Avx2` is stored only after `cpu_supports` detected AVX2,
             // with its lane-order tables.
@@ -318,16 +339,10 @@ impl NttPlan {
         debug_assert!(src.iter().all(|&x| x < p), "source residues not below p");
         #[cfg(target_arch = "x86_64")]
         if self.converts_in_first_pass() {
-            let (t, vt) = (&self.tables, self.vec_tables());
+            let (t, (k, vt)) = (&self.tables, self.avx512());
             // SAFETY: as in `forward`; the lengths are checked above, and
             // `converts_in_first_pass` holds.
-            unsafe {
-                if self.backend == Backend::Ifma {
-                    avx512::ifma::forward_centered(dst, src, p, t, vt);
-                } else {
-                    avx512::dq::forward_centered(dst, src, p, t, vt);
-                }
-            }
+            unsafe { on_kernel!(k, forward_centered(dst, src, p, t, vt)) };
             return;
         }
         crate::math::kernels::Kernels::best(&self.tables.modulus).centered_from(dst, src, p);
@@ -391,16 +406,15 @@ impl NttPlan {
                     (p.cast_const(), p, false)
                 }
             };
-            let (t, vt) = (&self.tables, self.vec_tables());
+            let (t, (k, vt)) = (&self.tables, self.avx512());
             // SAFETY: as in `forward_centered`; every array is N long
             // (checked above), `x` and `out` are borrowed apart from
             // `scratch` and `src` (or are one array, in place), and `w < q`.
             unsafe {
-                if self.backend == Backend::Ifma {
-                    avx512::ifma::forward_centered_sub_mul(scratch, src, p, x, o, w, add, t, vt);
-                } else {
-                    avx512::dq::forward_centered_sub_mul(scratch, src, p, x, o, w, add, t, vt);
-                }
+                on_kernel!(
+                    k,
+                    forward_centered_sub_mul(scratch, src, p, x, o, w, add, t, vt)
+                );
             }
             return;
         }
@@ -429,20 +443,10 @@ impl NttPlan {
         );
         #[cfg(target_arch = "x86_64")]
         if matches!(self.backend, Backend::Ifma | Backend::Avx512) {
-            let (d, t, vt) = (
-                dst.as_mut_ptr().cast::<u64>(),
-                &self.tables,
-                self.vec_tables(),
-            );
+            let (d, t, (k, vt)) = (dst.as_mut_ptr().cast::<u64>(), &self.tables, self.avx512());
             // SAFETY: as in `inverse`; both arrays are N long (checked
             // above) and `dst`, borrowed mutably, does not overlap `src`.
-            unsafe {
-                if self.backend == Backend::Ifma {
-                    avx512::ifma::inverse_write(d, src.as_ptr(), t, vt);
-                } else {
-                    avx512::dq::inverse_write(d, src.as_ptr(), t, vt);
-                }
-            }
+            unsafe { on_kernel!(k, inverse_write(d, src.as_ptr(), t, vt)) };
             return;
         }
         for (d, &x) in dst.iter_mut().zip(src) {
@@ -463,10 +467,10 @@ impl NttPlan {
             Backend::Scalar => scalar::inverse(a, &self.tables),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as in `forward`.
-            Backend::Ifma => unsafe { avx512::ifma::inverse(a, &self.tables, self.vec_tables()) },
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: as in `forward`.
-            Backend::Avx512 => unsafe { avx512::dq::inverse(a, &self.tables, self.vec_tables()) },
+            Backend::Ifma | Backend::Avx512 => unsafe {
+                let (k, vt) = self.avx512();
+                on_kernel!(k, inverse(a, &self.tables, vt))
+            },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as in `forward`.
             Backend::Avx2 => unsafe { avx2::inverse(a, &self.tables, self.avx2_tables()) },
