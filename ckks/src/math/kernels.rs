@@ -655,10 +655,12 @@ mod scalar {
 /// operations (`V`, `LANES`, `ld`, `st`, `splat`, `Consts`, `consts`,
 /// `add_mod`, `sub_mod`, `neg_mod`, `mul_mod`, `shoup_const`, `mul_shoup`,
 /// `Acc`, `acc_zero`, `acc_mac`, `acc_reduce`, `terms`): whole vectors,
-/// then the tail with the scalar reference.
+/// then the tail with the scalar reference. The dot products take
+/// `$dot_vectors` vectors per step, so that the chains of dependent
+/// multiply-adds of several vectors overlap.
 #[cfg(target_arch = "x86_64")]
 macro_rules! simd_kernels {
-    ($feat:literal) => {
+    ($feat:literal, $dot_vectors:literal) => {
         /// Splits `len` into a whole number of vectors and a tail.
         fn split(len: usize) -> usize {
             len - len % LANES
@@ -933,18 +935,19 @@ macro_rules! simd_kernels {
             let c = consts(m);
             let per = terms(m.bits());
             let s = split(len);
-            let pairs = s - s % (2 * LANES);
-            // Two vectors per step: their chains of products and reductions
-            // overlap.
-            for k in (0..pairs).step_by(2 * LANES) {
-                // SAFETY: every operand has len ≥ k + 2·LANES elements.
-                let r = unsafe { dot_block::<2>(k, a, b, per, &c) };
+            let step = $dot_vectors * LANES;
+            let whole = s - s % step;
+            // Several vectors per step: their chains of products and
+            // reductions overlap.
+            for k in (0..whole).step_by(step) {
+                // SAFETY: every operand has len ≥ k + step elements.
+                let r = unsafe { dot_block::<$dot_vectors>(k, a, b, per, &c) };
                 for (u, &v) in r.iter().enumerate() {
-                    // SAFETY: k + (u + 1)·LANES ≤ pairs ≤ len.
+                    // SAFETY: k + (u + 1)·LANES ≤ whole ≤ len.
                     unsafe { st(dst.add(k + u * LANES), v) };
                 }
             }
-            for k in (pairs..s).step_by(LANES) {
+            for k in (whole..s).step_by(LANES) {
                 // SAFETY: every operand has len ≥ k + LANES elements.
                 let r = unsafe { dot_block::<1>(k, a, b, per, &c) };
                 // SAFETY: k + LANES ≤ s ≤ len.
@@ -1244,7 +1247,9 @@ mod ifma {
         barrett(_mm512_and_si512(acc.0, c.mask), hi, c)
     }
 
-    simd_kernels!("avx512f,avx512ifma");
+    // Two vectors per dot-product step: the products are one multiply-add
+    // per accumulator, and the sums wait on memory more than on latency.
+    simd_kernels!("avx512f,avx512ifma", 2);
 }
 
 /// Eight 64-bit lanes with AVX-512F/DQ/BW, primes up to 61 bits.
@@ -1398,7 +1403,9 @@ mod lanes512 {
         barrett(acc.0, acc.1, c)
     }
 
-    simd_kernels!("avx512f,avx512dq,avx512bw");
+    // Four vectors per dot-product step: each product is a chain of
+    // dependent operations (the carry of the 128-bit sum).
+    simd_kernels!("avx512f,avx512dq,avx512bw", 4);
 
     /// The same kernels where the CPU also has IFMA, with the lazy sums of
     /// the dot products taken in 52-bit limbs: `a = a0 + a1·2^52` (and `b`),
@@ -1485,7 +1492,10 @@ mod lanes512 {
             barrett(lo, hi, c)
         }
 
-        simd_kernels!("avx512f,avx512dq,avx512bw,avx512ifma");
+        // Four vectors per dot-product step: each product is three
+        // dependent multiply-adds into the middle accumulator (and three
+        // into the high one).
+        simd_kernels!("avx512f,avx512dq,avx512bw,avx512ifma", 4);
     }
 }
 
@@ -1647,7 +1657,8 @@ mod lanes256 {
         barrett(acc.0, acc.1, c)
     }
 
-    simd_kernels!("avx2");
+    // Four vectors per dot-product step, as for the 64-bit lanes of AVX-512.
+    simd_kernels!("avx2", 4);
 }
 
 #[cfg(test)]
