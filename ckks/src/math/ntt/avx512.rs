@@ -17,15 +17,19 @@
 //!   `w' = ⌊w·2^64/q⌋`; the quotient estimate takes three of the four
 //!   32×32-bit partial products of `a·w'` and may be 2 short, so `K = 4`
 //!   (`8q < 2^64` for `q < 2^61`); the low halves come from `vpmullq`.
-//! * **64-bit lanes with IFMA quotients** (`wide`, primes of 51 to 61 bits
-//!   on CPUs that also have IFMA): the `dq` kernel, except that where one
-//!   twiddle serves many products (the radix-8 passes, `N^{-1}` and
-//!   ModDown's factor) the quotient estimate comes from one `vpmuludq` and
-//!   two `madd52hi` ([`mul_shoup64_ifma`], six vector operations instead of
-//!   eight, at most 3 short: the same `K = 4`). Its two extra constants are
-//!   shifts of `s`, made once per twiddle in registers, not stored: the
-//!   small-gap pass, which loads a twiddle vector for every butterfly,
-//!   keeps the `dq` multiplier.
+//! * **64-bit lanes with IFMA products** (`wide`, primes of 51 to 61 bits
+//!   with `q ≡ 1 (mod 2^12)`, on CPUs that also have IFMA): the `dq`
+//!   kernel with two IFMA shortcuts. The remainder's `est·q` is
+//!   `est + 2^12·madd52lo(est, (q − 1)/2^12)` ([`sub_est_q_ifma`]): as
+//!   many operations as `vpmullq`, a third of its latency on the
+//!   butterfly's critical path. And where one twiddle serves many products
+//!   (the radix-8 passes, `N^{-1}` and ModDown's factor) the quotient
+//!   estimate comes from one `vpmuludq` and two `madd52hi`
+//!   ([`quotient64_ifma`], six vector operations instead of eight, at most
+//!   3 short: the same `K = 4`). Its two extra constants are shifts of `s`,
+//!   made once per twiddle in registers, not stored: the small-gap pass,
+//!   which loads a twiddle vector for every butterfly, keeps the `dq`
+//!   quotient ([`mul_shoup64_ifma_rem`]).
 //!
 //! The stages with gaps `N/2 … 16` run in passes of up to three (radix 8:
 //! eight vectors loaded, three stages in registers, stored back), which
@@ -73,9 +77,10 @@ struct Tw {
 pub enum Kernel {
     /// 52-bit lanes with IFMA products, primes up to [`IFMA_MAX_BITS`].
     Ifma,
-    /// 64-bit lanes whose products by shared twiddles take the Shoup
-    /// quotient from IFMA products ([`mul_shoup64_ifma`]), primes up to
-    /// [`DQ_MAX_BITS`].
+    /// 64-bit lanes whose products take the remainder's `est·q` from an
+    /// IFMA product and, by shared twiddles, the Shoup quotient as well
+    /// ([`mul_shoup64_ifma`]): primes up to [`DQ_MAX_BITS`] with
+    /// `q ≡ 1 (mod 2^12)`.
     Wide,
     /// 64-bit lanes from 32-bit products (AVX-512F/DQ/BW only), primes up
     /// to [`DQ_MAX_BITS`].
@@ -99,6 +104,15 @@ impl Kernel {
         } else {
             DQ_MAX_BITS
         }
+    }
+
+    /// Whether this kernel takes the prime `q` of `bits` bits: below its
+    /// size limit, and for [`Kernel::Wide`] `q ≡ 1 (mod 2^12)`, which its
+    /// remainders rely on ([`sub_est_q_ifma`]; true of every NTT prime for
+    /// `N ≥ 2048`).
+    #[must_use]
+    pub fn accepts(self, q: u64, bits: u32) -> bool {
+        bits <= self.max_bits() && (self != Kernel::Wide || (q - 1).is_multiple_of(1 << 12))
     }
 }
 
@@ -176,7 +190,7 @@ impl VecTables {
     pub fn new(t: &NttTables, kernel: Kernel) -> Option<Self> {
         let q = t.modulus.value();
         let shoup_bits = kernel.shoup_bits();
-        if t.modulus.bits() > kernel.max_bits() || t.n < MIN_N {
+        if !kernel.accepts(q, t.modulus.bits()) || t.n < MIN_N {
             return None;
         }
         let last_w = t.modulus.mul(t.psi_inv_rev[1], t.n_inv);
@@ -244,29 +258,26 @@ fn mul_shoup52_lazy(a: __m512i, t: Tw, q: __m512i) -> __m512i {
     _mm512_and_si512(r, _mm512_set1_epi64((1i64 << 52) - 1))
 }
 
-/// `a·w mod q` in `[0, 4q)` for any 64-bit `a` (Shoup, 64-bit constant
-/// `s = ⌊w·2^64/q⌋`, with an estimate of the quotient that may be 2 short).
+/// Shoup's quotient estimate for `a·w`, `s = ⌊w·2^64/q⌋`, from 32-bit
+/// products: at most 2 below `⌊a·w/q⌋`, never above, for any 64-bit `a`.
 ///
 /// The exact quotient `⌊a·s/2^64⌋` is `hh + ⌊(lh + hl + ⌊ll/2^32⌋)/2^32⌋`
 /// for the four 32×32-bit partial products; dropping `ll` and the low halves
 /// of `lh` and `hl` leaves `hh + lh/2^32 + hl/2^32`, short by at most 2 (the
-/// dropped part is below `3·2^32`). The exact remainder is in `[0, 2q)`, so
-/// this one is in `[0, 4q)`, and one multiplication and the carry chain are
-/// saved. The shifts run as byte shuffles, on the port the multiplier
-/// does not use.
+/// dropped part is below `3·2^32`), and one multiplication and the carry
+/// chain are saved. The shifts run as byte shuffles, on the port the
+/// multiplier does not use.
 #[inline]
-#[target_feature(enable = "avx512f,avx512dq,avx512bw")]
-fn mul_shoup64_lazy(a: __m512i, t: Tw, q: __m512i) -> __m512i {
+#[target_feature(enable = "avx512f,avx512bw")]
+fn quotient64_dq(a: __m512i, t: Tw) -> __m512i {
     let a_hi = swap32(a);
     let hh = _mm512_mul_epu32(a_hi, t.s_hi);
     let lh = _mm512_mul_epu32(a, t.s_hi);
     let hl = _mm512_mul_epu32(a_hi, t.s);
-    let est = _mm512_add_epi64(hh, _mm512_add_epi64(shr32(lh), shr32(hl)));
-    _mm512_sub_epi64(_mm512_mullo_epi64(a, t.w), _mm512_mullo_epi64(est, q))
+    _mm512_add_epi64(hh, _mm512_add_epi64(shr32(lh), shr32(hl)))
 }
 
-/// `a·w mod q` in `[0, 4q)` for any 64-bit `a`: [`mul_shoup64_lazy`] with
-/// the quotient estimate built from IFMA products, six vector operations
+/// [`quotient64_dq`]'s estimate from IFMA products, six vector operations
 /// instead of eight once the twiddle's two shifts are made. Split
 /// `a = H'·2^32 + L` with `L = a mod 2^52` (what IFMA reads of `a`) and
 /// `H' = ⌊a/2^52⌋·2^20 < 2^32`, and the constant
@@ -278,20 +289,67 @@ fn mul_shoup64_lazy(a: __m512i, t: Tw, q: __m512i) -> __m512i {
 /// `madd52hi` by `s_lo·2^20` (`s << 20`) and `T` (`s >> 12`), each rounded
 /// down by less than 1; the last, below 1, is dropped. So the estimate is
 /// at most 3 below `⌊a·w/q⌋` (`s` itself is short of `w·2^64/q` by less
-/// than 1, which costs `a/2^64 < 1` more) and never above it, and the
-/// remainder is in `[0, 4q)`, as with [`mul_shoup64_lazy`]: the same
-/// `K = 4`. The two shifts of `s` depend on the twiddle alone: in the
-/// radix-8 passes the compiler makes them once per twiddle, outside the
-/// loop over the vectors that share it.
+/// than 1, which costs `a/2^64 < 1` more) and never above it. The two
+/// shifts of `s` depend on the twiddle alone: in the radix-8 passes the
+/// compiler makes them once per twiddle, outside the loop over the vectors
+/// that share it.
 #[inline]
-#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512ifma")]
-fn mul_shoup64_ifma(a: __m512i, t: Tw, q: __m512i) -> __m512i {
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn quotient64_ifma(a: __m512i, t: Tw) -> __m512i {
     let (lo, top) = (_mm512_slli_epi64::<20>(t.s), _mm512_srli_epi64::<12>(t.s));
     let hp = _mm512_and_si512(_mm512_srli_epi64::<32>(a), _mm512_set1_epi64(0xfff0_0000));
     let low = _mm512_madd52hi_epu64(_mm512_setzero_si512(), a, top);
     let mid = _mm512_madd52hi_epu64(low, hp, lo);
-    let est = _mm512_add_epi64(mid, _mm512_mul_epu32(hp, t.s_hi));
+    _mm512_add_epi64(mid, _mm512_mul_epu32(hp, t.s_hi))
+}
+
+/// `a·w mod q` in `[0, 4q)` for any 64-bit `a`: Shoup's product with
+/// [`quotient64_dq`]'s estimate, at most 2 short, so the remainder
+/// `a·w − est·q` (the exact one is in `[0, 2q)`) is in `[0, 4q)` and is
+/// computed mod `2^64` with two `vpmullq`.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+fn mul_shoup64_lazy(a: __m512i, t: Tw, q: __m512i) -> __m512i {
+    let est = quotient64_dq(a, t);
     _mm512_sub_epi64(_mm512_mullo_epi64(a, t.w), _mm512_mullo_epi64(est, q))
+}
+
+/// `x − est·q mod 2^64` for `q ≡ 1 (mod 2^12)` (every NTT prime for
+/// `N ≥ 2048`), with an IFMA product in place of `vpmullq`. Writing
+/// `q = k·2^12 + 1` (`k < 2^52`), `est·q = est + 2^12·est·k`, and modulo
+/// `2^64` the second term needs `est·k` only modulo `2^52`, which is
+/// `madd52lo(est, k)` (IFMA reads the low 52 bits of `est`, all that term
+/// depends on). The operation count is `vpmullq`'s (three), but the
+/// latency from `est` is one multiply-add, a shift and a subtraction
+/// instead of `vpmullq`'s fifteen cycles, and in a transform that chain is
+/// the butterfly's critical path. `k` is computed from `q`, a loop
+/// invariant that the compiler hoists.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn sub_est_q_ifma(x: __m512i, est: __m512i, q: __m512i) -> __m512i {
+    let k = _mm512_srli_epi64::<12>(_mm512_sub_epi64(q, _mm512_set1_epi64(1)));
+    let est_k = _mm512_madd52lo_epu64(_mm512_setzero_si512(), est, k);
+    _mm512_sub_epi64(_mm512_sub_epi64(x, est), _mm512_slli_epi64::<12>(est_k))
+}
+
+/// [`mul_shoup64_lazy`] with the remainder's `est·q` from
+/// [`sub_est_q_ifma`]: the same result for `q ≡ 1 (mod 2^12)`, with less
+/// latency. The small-gap pass of the `wide` kernel, which loads a twiddle
+/// vector for every product.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512ifma")]
+fn mul_shoup64_ifma_rem(a: __m512i, t: Tw, q: __m512i) -> __m512i {
+    sub_est_q_ifma(_mm512_mullo_epi64(a, t.w), quotient64_dq(a, t), q)
+}
+
+/// `a·w mod q` in `[0, 4q)` for any 64-bit `a` and `q ≡ 1 (mod 2^12)`:
+/// [`quotient64_ifma`]'s estimate, at most 3 short, so the remainder is in
+/// `[0, 4q)` as with [`mul_shoup64_lazy`] (the same `K = 4`), and
+/// [`sub_est_q_ifma`] for `est·q`. Where one twiddle serves many products.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512ifma")]
+fn mul_shoup64_ifma(a: __m512i, t: Tw, q: __m512i) -> __m512i {
+    sub_est_q_ifma(_mm512_mullo_epi64(a, t.w), quotient64_ifma(a, t), q)
 }
 
 /// `r ≡ x (mod q)` in `[0, 3q)` for any 64-bit `x`, `q < 2^50` (Barrett
@@ -1276,7 +1334,7 @@ ntt_kernels!(
 ntt_kernels!(
     wide,
     "avx512f,avx512dq,avx512bw,avx512ifma",
-    mul_shoup64_lazy,
+    mul_shoup64_ifma_rem,
     mul_shoup64_ifma,
     reduce64_lazy,
     4,

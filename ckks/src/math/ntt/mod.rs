@@ -26,8 +26,9 @@ pub enum Backend {
     /// Portable Rust, the reference every other backend is tested against.
     Scalar,
     /// AVX-512 IFMA (52-bit multiply-add) with AVX-512F/DQ/BW, primes up to
-    /// 61 bits: 52-bit lanes below `2^50`, above that 64-bit lanes whose
-    /// Shoup quotients come from IFMA products.
+    /// 61 bits: 52-bit lanes below `2^50`, above that 64-bit lanes with
+    /// some of each product from IFMA (for `q ≡ 1 (mod 2^12)`, every NTT
+    /// prime when `N ≥ 2048`; otherwise the [`Backend::Avx512`] kernel).
     Ifma,
     /// AVX-512F/DQ/BW with 64-bit lanes, primes up to 61 bits.
     Avx512,
@@ -232,7 +233,11 @@ impl NttPlan {
                 let kernel = match backend {
                     Backend::Avx512 => avx512::Kernel::Dq,
                     _ if tables.modulus.bits() <= avx512::IFMA_MAX_BITS => avx512::Kernel::Ifma,
-                    _ => avx512::Kernel::Wide,
+                    _ if avx512::Kernel::Wide.accepts(q, tables.modulus.bits()) => {
+                        avx512::Kernel::Wide
+                    }
+                    // Above 2^50 with q ≢ 1 (mod 2^12), only for N ≤ 1024.
+                    _ => avx512::Kernel::Dq,
                 };
                 VecLayout::Avx512(kernel, avx512::VecTables::new(&tables, kernel)?)
             }
