@@ -373,6 +373,60 @@ fn reduce64_lazy(x: __m512i, t: Tw, q: __m512i) -> __m512i {
     mul_shoup64_lazy(x, t, q)
 }
 
+/// What the last inverse stage needs to multiply a sum by `N^{-1}`: the
+/// Shoup pair of `N^{-1}` for the 52-bit lanes ([`times_n_inv_52`]), and
+/// for the division of the 64-bit lanes ([`times_n_inv_64`]) `N − 1`,
+/// `log2 N` and `c = (q − 1)/N`.
+#[derive(Clone, Copy)]
+struct NInv {
+    shoup: Tw,
+    mask: __m512i,
+    log_n: __m128i,
+    c: __m512i,
+}
+
+impl NInv {
+    /// For ring degree `n` (a power of two dividing `q − 1`) and prime `q`,
+    /// with `n_inv = (N^{-1}, its Shoup constant)`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn new(n: usize, q: u64, n_inv: (u64, u64)) -> Self {
+        debug_assert!(n.is_power_of_two() && (q - 1).is_multiple_of(n as u64));
+        Self {
+            shoup: splat(n_inv.0, n_inv.1),
+            mask: _mm512_set1_epi64(n as i64 - 1),
+            log_n: _mm_set_epi64x(0, i64::from(n.trailing_zeros())),
+            c: _mm512_set1_epi64(((q - 1) / n as u64) as i64),
+        }
+    }
+}
+
+/// `x·N^{-1} mod q` in `[0, q)` for `x < 4q`, `q < 2^50`: the 52-bit
+/// lanes' Shoup product (`[0, 2q)`) and one conditional subtraction.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn times_n_inv_52(x: __m512i, n: &NInv, q: __m512i) -> __m512i {
+    csub(mul_shoup52_lazy(x, n.shoup, q), q)
+}
+
+/// `x·N^{-1} mod q` in `[0, q)` for `x < 8q`, `q < 2^61`, by a division
+/// rather than a Shoup product: about half the vector operations.
+///
+/// `N` divides `q − 1`. With `t = (−x) mod N`, `x + t` is a multiple of
+/// `N`, and `x + t·q = (x + t) + t·(q − 1)` too, so
+/// `(x + t·q)/N = ⌈x/N⌉ + t·c` with `c = (q − 1)/N` (`x + t = N·⌈x/N⌉`:
+/// `t` is what `x` lacks of the next multiple of `N`). That is `x·N^{-1}`
+/// mod `q`, and below `x/N + 1 + (N − 1)·c = q + (x − q + 1)/N`, under
+/// `2q` for `N ≥ 8`: one conditional subtraction. `t·c < q` is one
+/// `vpmullq`, and the rest shifts, masks and additions.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq")]
+fn times_n_inv_64(x: __m512i, n: &NInv, q: __m512i) -> __m512i {
+    let t = _mm512_and_si512(_mm512_sub_epi64(_mm512_setzero_si512(), x), n.mask);
+    let ceil = _mm512_srl_epi64(_mm512_add_epi64(x, n.mask), n.log_n);
+    csub(_mm512_add_epi64(ceil, _mm512_mullo_epi64(t, n.c)), q)
+}
+
 /// The input map of a forward transform that starts from another prime's
 /// residues ([`dq::forward_centered`]): `x ∈ [0, p)` stands for its centred
 /// representative (`x`, or `x − p` above `⌊p/2⌋`), taken mod `q` lazily as
@@ -624,6 +678,7 @@ macro_rules! ntt_kernels {
         $mul:ident,
         $mul_shared:ident,
         $reduce:ident,
+        $times_n_inv:ident,
         $k:literal,
         $shoup_bits:literal
     ) => {
@@ -762,7 +817,7 @@ macro_rules! ntt_kernels {
                 let s = _mm512_add_epi64(x, y);
                 let d = _mm512_sub_epi64(_mm512_add_epi64(x, kq), y);
                 (
-                    reduce_from(mul::<true>(s, l.n_inv, q), l.q64, K),
+                    $times_n_inv(s, &l.n_inv, q),
                     reduce_from(mul::<true>(d, l.w_n_inv, q), l.q64, K),
                 )
             }
@@ -851,10 +906,10 @@ macro_rules! ntt_kernels {
                 }
             }
 
-            /// `N^{-1}` and `w·N^{-1}` (with Shoup constants) for the last
+            /// `N^{-1}` and `w·N^{-1}` (with its Shoup constant) for the last
             /// inverse stage, and `q` as a word for the final reduction.
             struct LastStage {
-                n_inv: Tw,
+                n_inv: NInv,
                 w_n_inv: Tw,
                 q64: u64,
             }
@@ -1293,7 +1348,7 @@ macro_rules! ntt_kernels {
                 // them during the remaining passes.
                 let a = unsafe { std::slice::from_raw_parts_mut(dst, n) };
                 let fin = LastStage {
-                    n_inv: splat(vt.n_inv.0, vt.n_inv.1),
+                    n_inv: NInv::new(n, q64, vt.n_inv),
                     w_n_inv: splat(vt.last_w_n_inv.0, vt.last_w_n_inv.1),
                     q64,
                 };
@@ -1328,6 +1383,7 @@ ntt_kernels!(
     mul_shoup52_lazy,
     mul_shoup52_lazy,
     reduce52_lazy,
+    times_n_inv_52,
     2,
     52
 );
@@ -1337,6 +1393,7 @@ ntt_kernels!(
     mul_shoup64_ifma_rem,
     mul_shoup64_ifma,
     reduce64_lazy,
+    times_n_inv_64,
     4,
     64
 );
@@ -1346,6 +1403,7 @@ ntt_kernels!(
     mul_shoup64_lazy,
     mul_shoup64_lazy,
     reduce64_lazy,
+    times_n_inv_64,
     4,
     64
 );
