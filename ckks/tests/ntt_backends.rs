@@ -13,7 +13,7 @@ use rand::Rng;
 fn check_backend(backend: Backend) -> usize {
     let mut rng = test_rng();
     let mut runs = std::collections::BTreeMap::new();
-    for log_n in 4..=16u32 {
+    for log_n in 3..=16u32 {
         let n = 1usize << log_n;
         for bits in [30u32, 36, 40, 45, 49, 50, 52, 55, 60, 61] {
             let Some(&largest) = ntt_primes_below(bits, n, 1, &[]).first() else {

@@ -1,7 +1,9 @@
 //! AVX2 NTT backend: four coefficients per vector, for x86-64 CPUs without
 //! AVX-512. Same algorithm, twiddles and lazy ranges as `scalar.rs`
 //! (`[0, 4q)` forward, `[0, 2q)` inverse), and the same arithmetic lane by
-//! lane, so it agrees with the scalar reference at every stage.
+//! lane, so it agrees with the scalar reference at every stage but the
+//! inverse's last, which folds in `N^{-1}` (the outputs, fully reduced,
+//! agree).
 //!
 //! AVX2 has no 64-bit multiply, so Shoup's product is assembled from
 //! `vpmuludq` (32×32 → 64 bits): the high word of `a·w'` from four partial
@@ -165,6 +167,46 @@ unsafe fn chunk_twiddles(table: &(Vec<u64>, Vec<u64>), g: usize) -> (__m256i, __
     }
 }
 
+/// `x·N^{-1} mod q` in `[0, q)` for `x < 4q`, by the division of the
+/// AVX-512 kernels (`avx512::times_n_inv_64`): with `t = (−x) mod N` and
+/// `c = (q − 1)/N`, `⌈x/N⌉ + t·c ≡ x·N^{-1}`, below `2q`. `t < 2^32`, so
+/// `t·c` takes two `vpmuludq` (`c_lo`, `c_hi`: the halves of `c`) where a
+/// Shoup product takes ten.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn times_n_inv(x: __m256i, d: &DivN, q: __m256i) -> __m256i {
+    let t = _mm256_and_si256(_mm256_sub_epi64(_mm256_setzero_si256(), x), d.mask);
+    let ceil = _mm256_srl_epi64(_mm256_add_epi64(x, d.mask), d.log_n);
+    let tc = _mm256_add_epi64(
+        _mm256_mul_epu32(t, d.c_lo),
+        _mm256_slli_epi64::<32>(_mm256_mul_epu32(t, d.c_hi)),
+    );
+    csub(_mm256_add_epi64(ceil, tc), q)
+}
+
+/// The constants of [`times_n_inv`] for ring degree `N` and prime `q`.
+struct DivN {
+    mask: __m256i,
+    log_n: __m128i,
+    c_lo: __m256i,
+    c_hi: __m256i,
+}
+
+impl DivN {
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn new(n: usize, q: u64) -> Self {
+        debug_assert!(n.is_power_of_two() && (q - 1).is_multiple_of(n as u64));
+        let c = (q - 1) / n as u64;
+        Self {
+            mask: _mm256_set1_epi64x(n as i64 - 1),
+            log_n: _mm_set_epi64x(0, i64::from(n.trailing_zeros())),
+            c_lo: _mm256_set1_epi64x((c & 0xffff_ffff) as i64),
+            c_hi: _mm256_set1_epi64x((c >> 32) as i64),
+        }
+    }
+}
+
 /// Forward butterfly: inputs and outputs in `[0, 4q)`.
 #[inline]
 #[target_feature(enable = "avx2")]
@@ -307,9 +349,9 @@ pub unsafe fn inverse(a: &mut [u64], t: &NttTables, vt: &Avx2Tables) {
             store(p.add(4), hi);
         }
     }
-    // Gap 8, 16, …, N/2 on whole vectors.
+    // Gap 8, 16, …, N/4 on whole vectors.
     let mut gap = 8;
-    while gap < n {
+    while gap < n / 2 {
         let h = n / (2 * gap);
         for i in 0..h {
             let (w, ws) = (bc(&t.psi_inv_rev, h + i), bc(&t.psi_inv_rev_shoup, h + i));
@@ -325,14 +367,32 @@ pub unsafe fn inverse(a: &mut [u64], t: &NttTables, vt: &Avx2Tables) {
         }
         gap <<= 1;
     }
-    // N^{-1}, fully reduced.
-    let (ni, nis) = (
-        _mm256_set1_epi64x(t.n_inv as i64),
-        _mm256_set1_epi64x(t.n_inv_shoup as i64),
+    let div = DivN::new(n, q64);
+    if n == MIN_N {
+        // The 8-coefficient pass took every stage: N^{-1} on its own.
+        for chunk in a.chunks_exact_mut(4) {
+            let p = chunk.as_mut_ptr();
+            // SAFETY: `chunk` has 4 elements.
+            unsafe { store(p, times_n_inv(load(p), &div, q)) };
+        }
+        return;
+    }
+    // Gap N/2 with N^{-1} folded in, fully reduced: (x + y)·N^{-1} by
+    // division, (x − y)·w·N^{-1} by one Shoup product.
+    let half = n / 2;
+    let w_n_inv = t.modulus.mul(t.psi_inv_rev[1], t.n_inv);
+    let (w, ws) = (
+        _mm256_set1_epi64x(w_n_inv as i64),
+        _mm256_set1_epi64x(t.modulus.shoup(w_n_inv) as i64),
     );
-    for chunk in a.chunks_exact_mut(4) {
-        let p = chunk.as_mut_ptr();
-        // SAFETY: `chunk` has 4 elements.
-        unsafe { store(p, csub(mul_shoup_lazy(load(p), ni, nis, q), q)) };
+    let p = a.as_mut_ptr();
+    for j in (0..half).step_by(4) {
+        // SAFETY: j + half + 4 ≤ N.
+        unsafe {
+            let (x, y) = (load(p.add(j)), load(p.add(j + half)));
+            let d = _mm256_sub_epi64(_mm256_add_epi64(x, two_q), y);
+            store(p.add(j), times_n_inv(_mm256_add_epi64(x, y), &div, q));
+            store(p.add(j + half), csub(mul_shoup_lazy(d, w, ws, q), q));
+        }
     }
 }
