@@ -670,7 +670,8 @@ fn relayout(a: __m512i, b: __m512i, idx: (__m512i, __m512i)) -> (__m512i, __m512
 /// multiplier under its target features: `$mul_shared` where one twiddle
 /// serves many products (the radix-8 passes, the fixed factors of the last
 /// inverse stage and of ModDown's step), `$mul` where each product loads its
-/// own (the small-gap pass).
+/// own (the small-gap pass), `$reduce` for the conversion from a larger
+/// prime, and `$times_n_inv` for the last inverse stage's `(x + y)·N^{-1}`.
 macro_rules! ntt_kernels {
     (
         $module:ident,
