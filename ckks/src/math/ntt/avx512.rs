@@ -41,7 +41,8 @@
 //! (`layout_positions`). Four such blocks go
 //! through at once, so that their chains of dependent stages overlap. The
 //! forward pass ends with the final reduction; `N^{-1}` is folded into the
-//! last inverse stage. A broadcast twiddle carries its Shoup constant's high
+//! last inverse stage (on the 64-bit lanes, for `x + y`, as a division by
+//! `N`: [`times_n_inv_64`]). A broadcast twiddle carries its Shoup constant's high
 //! half ready for `vpmuludq` (`Tw`), split off once per block rather than
 //! once per butterfly, and the permutation indices are built with the tables.
 
