@@ -20,16 +20,16 @@
 //! * **64-bit lanes with IFMA products** (`wide`, primes of 51 to 61 bits
 //!   with `q ≡ 1 (mod 2^12)`, on CPUs that also have IFMA): the `dq`
 //!   kernel with two IFMA shortcuts. The remainder's `est·q` is
-//!   `est + 2^12·madd52lo(est, (q − 1)/2^12)` ([`sub_est_q_ifma`]): as
+//!   `est + 2^12·madd52lo(est, (q − 1)/2^12)` (`sub_est_q_ifma`): as
 //!   many operations as `vpmullq`, a third of its latency on the
 //!   butterfly's critical path. And where one twiddle serves many products
 //!   (the radix-8 passes, `N^{-1}` and ModDown's factor) the quotient
 //!   estimate comes from one `vpmuludq` and two `madd52hi`
-//!   ([`quotient64_ifma`], six vector operations instead of eight, at most
+//!   (`quotient64_ifma`, six vector operations instead of eight, at most
 //!   3 short: the same `K = 4`). Its two extra constants are shifts of `s`,
 //!   made once per twiddle in registers, not stored: the small-gap pass,
 //!   which loads a twiddle vector for every butterfly, keeps the `dq`
-//!   quotient ([`mul_shoup64_ifma_rem`]).
+//!   quotient (`mul_shoup64_ifma_rem`).
 //!
 //! The stages with gaps `N/2 … 16` run in passes of up to three (radix 8:
 //! eight vectors loaded, three stages in registers, stored back), which
@@ -42,7 +42,7 @@
 //! through at once, so that their chains of dependent stages overlap. The
 //! forward pass ends with the final reduction; `N^{-1}` is folded into the
 //! last inverse stage (on the 64-bit lanes, for `x + y`, as a division by
-//! `N`: [`times_n_inv_64`]). A broadcast twiddle carries its Shoup constant's high
+//! `N`: `times_n_inv_64`). A broadcast twiddle carries its Shoup constant's high
 //! half ready for `vpmuludq` (`Tw`), split off once per block rather than
 //! once per butterfly, and the permutation indices are built with the tables.
 
@@ -80,7 +80,7 @@ pub enum Kernel {
     Ifma,
     /// 64-bit lanes whose products take the remainder's `est·q` from an
     /// IFMA product and, by shared twiddles, the Shoup quotient as well
-    /// ([`mul_shoup64_ifma`]): primes up to [`DQ_MAX_BITS`] with
+    /// (`mul_shoup64_ifma`): primes up to [`DQ_MAX_BITS`] with
     /// `q ≡ 1 (mod 2^12)`.
     Wide,
     /// 64-bit lanes from 32-bit products (AVX-512F/DQ/BW only), primes up
@@ -109,7 +109,7 @@ impl Kernel {
 
     /// Whether this kernel takes the prime `q` of `bits` bits: below its
     /// size limit, and for [`Kernel::Wide`] `q ≡ 1 (mod 2^12)`, which its
-    /// remainders rely on ([`sub_est_q_ifma`]; true of every NTT prime for
+    /// remainders rely on (`sub_est_q_ifma`; true of every NTT prime for
     /// `N ≥ 2048`).
     #[must_use]
     pub fn accepts(self, q: u64, bits: u32) -> bool {
