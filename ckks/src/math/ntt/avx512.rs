@@ -1409,3 +1409,122 @@ ntt_kernels!(
     4,
     64
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::modulus::Modulus;
+    use crate::math::primes::ntt_primes_below;
+    use crate::testing::test_rng;
+    use rand::Rng;
+
+    fn has(features: &[&str]) -> bool {
+        features.iter().all(|f| match *f {
+            "avx512f" => is_x86_feature_detected!("avx512f"),
+            "avx512dq" => is_x86_feature_detected!("avx512dq"),
+            "avx512ifma" => is_x86_feature_detected!("avx512ifma"),
+            _ => false,
+        })
+    }
+
+    fn lanes(v: __m512i) -> [u64; 8] {
+        // SAFETY: `__m512i` and `[u64; 8]` have the same size, any bits valid.
+        unsafe { std::mem::transmute(v) }
+    }
+
+    fn vector(x: &[u64; 8]) -> __m512i {
+        // SAFETY: as for `lanes`.
+        unsafe { std::mem::transmute(*x) }
+    }
+
+    /// `x − est·q mod 2^64` by IFMA for primes `≡ 1 (mod 2^12)` from 51 to
+    /// 61 bits, `est` over the whole 64-bit range, its 52-bit boundary
+    /// included.
+    #[test]
+    fn est_q_from_ifma_is_the_64_bit_product() {
+        if !has(&["avx512f", "avx512ifma"]) {
+            println!("no AVX-512 IFMA on this CPU: not run");
+            return;
+        }
+        let mut rng = test_rng();
+        for bits in [51u32, 55, 60, 61] {
+            let q = ntt_primes_below(bits, 2048, 1, &[])[0];
+            let edges = [0, 1, (1 << 52) - 1, 1 << 52, u64::MAX, u64::MAX >> 2];
+            for round in 0..64 {
+                let est: [u64; 8] = std::array::from_fn(|i| {
+                    if round == 0 && i < edges.len() {
+                        edges[i]
+                    } else {
+                        rng.gen()
+                    }
+                });
+                let x: [u64; 8] = std::array::from_fn(|_| rng.gen());
+                // SAFETY: the features were checked above.
+                let got = lanes(unsafe {
+                    sub_est_q_ifma(vector(&x), vector(&est), _mm512_set1_epi64(q as i64))
+                });
+                for i in 0..8 {
+                    assert_eq!(
+                        got[i],
+                        x[i].wrapping_sub(est[i].wrapping_mul(q)),
+                        "q = {q}, x = {}, est = {}",
+                        x[i],
+                        est[i]
+                    );
+                }
+            }
+        }
+    }
+
+    /// `x·N^{-1} mod q` by division, fully reduced, over `[0, 8q)` with its
+    /// ends and the multiples of `N` around them, for the sizes and prime
+    /// widths the 64-bit lanes take.
+    #[test]
+    fn division_by_n_is_the_product_by_n_inverse() {
+        if !has(&["avx512f", "avx512dq"]) {
+            println!("no AVX-512 DQ on this CPU: not run");
+            return;
+        }
+        let mut rng = test_rng();
+        for log_n in [5u32, 10, 13, 16] {
+            let n = 1usize << log_n;
+            for bits in [30u32, 40, 50, 60, 61] {
+                let q = ntt_primes_below(bits, n, 1, &[])[0];
+                let m = Modulus::new(q);
+                let n_inv = m.inv(n as u64).expect("N < q");
+                // SAFETY: AVX-512F was checked above.
+                let div = unsafe { NInv::new(n, q, (n_inv, m.shoup(n_inv))) };
+                let top = 8 * q;
+                let edges = [
+                    0,
+                    1,
+                    n as u64 - 1,
+                    n as u64,
+                    q - 1,
+                    q,
+                    top - n as u64,
+                    top - 1,
+                ];
+                for round in 0..32 {
+                    let x: [u64; 8] = if round == 0 {
+                        edges
+                    } else {
+                        std::array::from_fn(|_| rng.gen_range(0..top))
+                    };
+                    // SAFETY: the features were checked above.
+                    let got = lanes(unsafe {
+                        times_n_inv_64(vector(&x), &div, _mm512_set1_epi64(q as i64))
+                    });
+                    for i in 0..8 {
+                        assert_eq!(
+                            got[i],
+                            m.mul(m.reduce(x[i]), n_inv),
+                            "N = {n}, q = {q}, x = {}",
+                            x[i]
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
