@@ -16,6 +16,9 @@ fn check_backend(backend: Backend) -> usize {
     for log_n in 3..=16u32 {
         let n = 1usize << log_n;
         for bits in [30u32, 36, 40, 45, 49, 50, 52, 55, 60, 61] {
+            if !backend.cpu_supports() || !backend.accepts_bits(bits) {
+                continue;
+            }
             let Some(&largest) = ntt_primes_below(bits, n, 1, &[]).first() else {
                 continue;
             };
@@ -28,126 +31,121 @@ fn check_backend(backend: Backend) -> usize {
             for q in std::iter::once(largest).chain(eleven) {
                 let scalar =
                     NttPlan::with_backend(n, q, Backend::Scalar).expect("scalar always builds");
-                {
-                    if !backend.cpu_supports() || !backend.accepts_bits(bits) {
-                        continue;
-                    }
-                    let Some(plan) = NttPlan::with_backend(n, q, backend) else {
-                        // Below its minimum size a backend declines, and plans fall back to scalar.
-                        assert!(
+                let Some(plan) = NttPlan::with_backend(n, q, backend) else {
+                    // Below its minimum size a backend declines, and plans fall back to scalar.
+                    assert!(
                         n < 32 && backend != Backend::Avx2 || n < 8,
                         "{backend:?} is supported here but did not build for N = {n}, {bits}-bit q"
                     );
-                        assert_ne!(NttPlan::new(n, q).backend(), backend);
-                        continue;
-                    };
-                    // Forward: inputs anywhere in [0, 4q), with the top of the range.
-                    let mut a: Vec<u64> = (0..n).map(|_| rng.gen_range(0..4 * q)).collect();
-                    a[0] = 4 * q - 1;
-                    a[n - 1] = 4 * q - 1;
-                    a[n / 2] = 0;
-                    let (mut want, mut got) = (a.clone(), a.clone());
+                    assert_ne!(NttPlan::new(n, q).backend(), backend);
+                    continue;
+                };
+                // Forward: inputs anywhere in [0, 4q), with the top of the range.
+                let mut a: Vec<u64> = (0..n).map(|_| rng.gen_range(0..4 * q)).collect();
+                a[0] = 4 * q - 1;
+                a[n - 1] = 4 * q - 1;
+                a[n / 2] = 0;
+                let (mut want, mut got) = (a.clone(), a.clone());
+                scalar.forward(&mut want);
+                plan.forward(&mut got);
+                assert_eq!(
+                    got, want,
+                    "{backend:?} forward, N = {n}, {bits}-bit q = {q}"
+                );
+                // Inverse: inputs in [0, 2q).
+                let mut b: Vec<u64> = (0..n).map(|_| rng.gen_range(0..2 * q)).collect();
+                b[1] = 2 * q - 1;
+                let (mut want, mut got) = (b.clone(), b.clone());
+                scalar.inverse(&mut want);
+                plan.inverse(&mut got);
+                assert_eq!(
+                    got, want,
+                    "{backend:?} inverse, N = {n}, {bits}-bit q = {q}"
+                );
+                // Out of place, into words holding something else.
+                let mut out = vec![std::mem::MaybeUninit::new(u64::MAX); n];
+                plan.inverse_write(&b, &mut out);
+                let out: Vec<u64> = out
+                    .iter()
+                    // SAFETY: inverse_write initializes every word (and these
+                    // were initialized before).
+                    .map(|w| unsafe { w.assume_init() })
+                    .collect();
+                assert_eq!(
+                    out, want,
+                    "{backend:?} inverse_write, N = {n}, {bits}-bit q = {q}"
+                );
+                // Forward from another prime's limb in centred form, from
+                // smaller, similar and larger primes, with the values at the
+                // centring threshold and the top of the range.
+                // Also the primes either side of 4q and 8q (twice the
+                // vector backends' lazy bounds), where the conversion
+                // starts reducing.
+                let near = |f: u64| {
+                    let c = f.checked_mul(q).filter(|&c| c < 1 << 61)?;
+                    let below = (1..).map(|k| c - 2 * k + 1).find(|&x| is_prime(x))?;
+                    let above = (0..).map(|k| c + 2 * k + 1).find(|&x| is_prime(x))?;
+                    Some([below, above])
+                };
+                let ntt_sized = [30u32, 40, 50, 60, 61]
+                    .into_iter()
+                    .filter_map(|b| ntt_primes_below(b, n, 2, &[q]).first().copied());
+                let near_bounds = [4, 8].into_iter().filter_map(near).flatten();
+                for p in ntt_sized.chain(near_bounds) {
+                    let mut src: Vec<u64> = (0..n).map(|_| rng.gen_range(0..p)).collect();
+                    src[0] = p - 1;
+                    src[1] = p / 2;
+                    src[2] = p / 2 + 1;
+                    src[n - 1] = 0;
+                    let mut want = vec![0; n];
+                    Kernels::with(Backend::Scalar, scalar.modulus())
+                        .expect("scalar kernels always build")
+                        .centered_from(&mut want, &src, p);
                     scalar.forward(&mut want);
-                    plan.forward(&mut got);
+                    let mut got = vec![0; n];
+                    plan.forward_centered(&mut got, &src, p);
                     assert_eq!(
                         got, want,
-                        "{backend:?} forward, N = {n}, {bits}-bit q = {q}"
+                        "{backend:?} forward_centered, N = {n}, {bits}-bit q = {q}, p = {p}"
                     );
-                    // Inverse: inputs in [0, 2q).
-                    let mut b: Vec<u64> = (0..n).map(|_| rng.gen_range(0..2 * q)).collect();
-                    b[1] = 2 * q - 1;
-                    let (mut want, mut got) = (b.clone(), b.clone());
-                    scalar.inverse(&mut want);
-                    plan.inverse(&mut got);
-                    assert_eq!(
-                        got, want,
-                        "{backend:?} inverse, N = {n}, {bits}-bit q = {q}"
-                    );
-                    // Out of place, into words holding something else.
-                    let mut out = vec![std::mem::MaybeUninit::new(u64::MAX); n];
-                    plan.inverse_write(&b, &mut out);
-                    let out: Vec<u64> = out
-                        .iter()
-                        // SAFETY: inverse_write initializes every word (and these
-                        // were initialized before).
-                        .map(|w| unsafe { w.assume_init() })
-                        .collect();
-                    assert_eq!(
-                        out, want,
-                        "{backend:?} inverse_write, N = {n}, {bits}-bit q = {q}"
-                    );
-                    // Forward from another prime's limb in centred form, from
-                    // smaller, similar and larger primes, with the values at the
-                    // centring threshold and the top of the range.
-                    // Also the primes either side of 4q and 8q (twice the
-                    // vector backends' lazy bounds), where the conversion
-                    // starts reducing.
-                    let near = |f: u64| {
-                        let c = f.checked_mul(q).filter(|&c| c < 1 << 61)?;
-                        let below = (1..).map(|k| c - 2 * k + 1).find(|&x| is_prime(x))?;
-                        let above = (0..).map(|k| c + 2 * k + 1).find(|&x| is_prime(x))?;
-                        Some([below, above])
+                    // ModDown's last step on top: (x − y)·w added into `out`
+                    // or written over x, with values up to q − 1.
+                    let scalar_k = Kernels::with(Backend::Scalar, scalar.modulus())
+                        .expect("scalar kernels always build");
+                    let w = rng.gen_range(1..q);
+                    let mut x: Vec<u64> = (0..n).map(|_| rng.gen_range(0..q)).collect();
+                    let mut out: Vec<u64> = (0..n).map(|_| rng.gen_range(0..q)).collect();
+                    x[0] = q - 1;
+                    out[1] = q - 1;
+                    let mut want_add = out.clone();
+                    scalar_k.sub_mul_scalar_add(&mut want_add, &x, &want, w);
+                    let mut want_in_place = x.clone();
+                    scalar_k.sub_mul_scalar_assign(&mut want_in_place, &want, w);
+                    let mut scratch = vec![0; n];
+                    let target = SubMulTarget::AddInto {
+                        x: &x,
+                        out: &mut out,
                     };
-                    let ntt_sized = [30u32, 40, 50, 60, 61]
-                        .into_iter()
-                        .filter_map(|b| ntt_primes_below(b, n, 2, &[q]).first().copied());
-                    let near_bounds = [4, 8].into_iter().filter_map(near).flatten();
-                    for p in ntt_sized.chain(near_bounds) {
-                        let mut src: Vec<u64> = (0..n).map(|_| rng.gen_range(0..p)).collect();
-                        src[0] = p - 1;
-                        src[1] = p / 2;
-                        src[2] = p / 2 + 1;
-                        src[n - 1] = 0;
-                        let mut want = vec![0; n];
-                        Kernels::with(Backend::Scalar, scalar.modulus())
-                            .expect("scalar kernels always build")
-                            .centered_from(&mut want, &src, p);
-                        scalar.forward(&mut want);
-                        let mut got = vec![0; n];
-                        plan.forward_centered(&mut got, &src, p);
-                        assert_eq!(
-                            got, want,
-                            "{backend:?} forward_centered, N = {n}, {bits}-bit q = {q}, p = {p}"
-                        );
-                        // ModDown's last step on top: (x − y)·w added into `out`
-                        // or written over x, with values up to q − 1.
-                        let scalar_k = Kernels::with(Backend::Scalar, scalar.modulus())
-                            .expect("scalar kernels always build");
-                        let w = rng.gen_range(1..q);
-                        let mut x: Vec<u64> = (0..n).map(|_| rng.gen_range(0..q)).collect();
-                        let mut out: Vec<u64> = (0..n).map(|_| rng.gen_range(0..q)).collect();
-                        x[0] = q - 1;
-                        out[1] = q - 1;
-                        let mut want_add = out.clone();
-                        scalar_k.sub_mul_scalar_add(&mut want_add, &x, &want, w);
-                        let mut want_in_place = x.clone();
-                        scalar_k.sub_mul_scalar_assign(&mut want_in_place, &want, w);
-                        let mut scratch = vec![0; n];
-                        let target = SubMulTarget::AddInto {
-                            x: &x,
-                            out: &mut out,
-                        };
-                        plan.forward_centered_sub_mul(&mut scratch, &src, p, w, target);
-                        assert_eq!(
-                            out, want_add,
-                            "{backend:?} forward_centered_sub_mul (add), N = {n}, q = {q}, p = {p}"
-                        );
-                        let target = SubMulTarget::InPlace(&mut x);
-                        plan.forward_centered_sub_mul(&mut scratch, &src, p, w, target);
-                        assert_eq!(
+                    plan.forward_centered_sub_mul(&mut scratch, &src, p, w, target);
+                    assert_eq!(
+                        out, want_add,
+                        "{backend:?} forward_centered_sub_mul (add), N = {n}, q = {q}, p = {p}"
+                    );
+                    let target = SubMulTarget::InPlace(&mut x);
+                    plan.forward_centered_sub_mul(&mut scratch, &src, p, w, target);
+                    assert_eq!(
                         x, want_in_place,
                         "{backend:?} forward_centered_sub_mul (in place), N = {n}, q = {q}, p = {p}"
                     );
-                    }
-                    *runs.entry(format!("{backend:?}")).or_insert(0) += 1;
-                    // IFMA plans run one kernel below 2^50 (52-bit lanes) and
-                    // another above (64-bit lanes with IFMA products).
-                    *runs
-                        .entry(format!("{backend:?} {}", bits > 50))
-                        .or_insert(0) += 1;
-                    if bits > 50 && (q - 1) % (1 << 12) != 0 {
-                        *runs.entry(format!("{backend:?} q ≢ 1")).or_insert(0) += 1;
-                    }
+                }
+                *runs.entry(format!("{backend:?}")).or_insert(0) += 1;
+                // IFMA plans run one kernel below 2^50 (52-bit lanes) and
+                // another above (64-bit lanes with IFMA products).
+                *runs
+                    .entry(format!("{backend:?} {}", bits > 50))
+                    .or_insert(0) += 1;
+                if bits > 50 && (q - 1) % (1 << 12) != 0 {
+                    *runs.entry(format!("{backend:?} q ≢ 1")).or_insert(0) += 1;
                 }
             }
         }

@@ -1418,15 +1418,6 @@ mod tests {
     use crate::testing::test_rng;
     use rand::Rng;
 
-    fn has(features: &[&str]) -> bool {
-        features.iter().all(|f| match *f {
-            "avx512f" => is_x86_feature_detected!("avx512f"),
-            "avx512dq" => is_x86_feature_detected!("avx512dq"),
-            "avx512ifma" => is_x86_feature_detected!("avx512ifma"),
-            _ => false,
-        })
-    }
-
     fn lanes(v: __m512i) -> [u64; 8] {
         // SAFETY: `__m512i` and `[u64; 8]` have the same size, any bits valid.
         unsafe { std::mem::transmute(v) }
@@ -1442,7 +1433,7 @@ mod tests {
     /// included.
     #[test]
     fn est_q_from_ifma_is_the_64_bit_product() {
-        if !has(&["avx512f", "avx512ifma"]) {
+        if !(is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512ifma")) {
             println!("no AVX-512 IFMA on this CPU: not run");
             return;
         }
@@ -1481,7 +1472,7 @@ mod tests {
     /// widths the 64-bit lanes take.
     #[test]
     fn division_by_n_is_the_product_by_n_inverse() {
-        if !has(&["avx512f", "avx512dq"]) {
+        if !(is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq")) {
             println!("no AVX-512 DQ on this CPU: not run");
             return;
         }
