@@ -157,6 +157,17 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// An environment variable set to a value it cannot take, such as
+    /// [`crate::math::ntt::BACKEND_ENV`] naming no backend.
+    #[error("{var}={value:?} {reason}")]
+    InvalidEnvVar {
+        /// The variable.
+        var: &'static str,
+        /// Its value (lossily decoded if it is not UTF-8).
+        value: String,
+        /// What is wrong with it and what the variable accepts.
+        reason: &'static str,
+    },
     /// Refusing to produce a ciphertext whose mask is zero (it would reveal
     /// the plaintext).
     #[error("{op}: result is transparent (c1 = 0) and would reveal the plaintext")]

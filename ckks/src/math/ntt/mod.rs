@@ -18,6 +18,7 @@ use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::math::modulus::Modulus;
+use crate::{Error, Result};
 
 /// An implementation of the transform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -74,24 +75,40 @@ const UNREAD: u8 = u8::MAX;
 /// prime support it; overrides [`BACKEND_ENV`]. For tests and benchmarks
 /// that compare backends in one process: plans already built keep theirs.
 pub fn force_backend(backend: Option<Backend>) {
-    let code = backend.map_or(0, |b| {
+    FORCED.store(encode_forced(backend), Ordering::Relaxed);
+}
+
+/// [`FORCED`]'s code for `backend`.
+fn encode_forced(backend: Option<Backend>) -> u8 {
+    backend.map_or(0, |b| {
         Backend::ALL
             .iter()
             .position(|&x| x == b)
             .map_or(0, |i| i as u8 + 1)
-    });
-    FORCED.store(code, Ordering::Relaxed);
+    })
 }
 
 /// The backend forced by [`force_backend`] or [`BACKEND_ENV`], if any.
+///
+/// A value of [`BACKEND_ENV`] that names no backend forces none: this
+/// function cannot fail, so it says so once on standard error, and
+/// [`backend_from_env`] gives the error itself to programs that check
+/// their environment at start-up.
 #[must_use]
 pub fn forced_backend() -> Option<Backend> {
     let mut code = FORCED.load(Ordering::Relaxed);
     if code == UNREAD {
-        let from_env = std::env::var(BACKEND_ENV)
-            .ok()
-            .and_then(|s| Backend::from_name(&s));
-        force_backend(from_env);
+        let from_env = backend_from_env().unwrap_or_else(|e| {
+            eprintln!("warning: {e} (ignored: nothing is forced)");
+            None
+        });
+        // Only if nothing was forced meanwhile.
+        let _ = FORCED.compare_exchange(
+            UNREAD,
+            encode_forced(from_env),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
         code = FORCED.load(Ordering::Relaxed);
     }
     code.checked_sub(1).map(|i| Backend::ALL[usize::from(i)])
@@ -99,8 +116,38 @@ pub fn forced_backend() -> Option<Backend> {
 
 /// Environment variable that forces a backend (`scalar`, `avx2`, `ifma`, `avx512`) for tests
 /// and benchmarks. A backend the CPU or the prime does not support is
-/// ignored, and the best available one is used.
+/// ignored, and the best available one is used; unset or empty, nothing is
+/// forced.
 pub const BACKEND_ENV: &str = "CKKS_NTT_BACKEND";
+
+/// Why a value of [`BACKEND_ENV`] was refused, for its error message.
+const BACKEND_ENV_REFUSED: &str = "names no NTT backend: expected scalar, avx2, avx512 \
+     or ifma, or nothing for the best backend per prime";
+
+/// The backend that [`BACKEND_ENV`] forces: `None` if it is unset or
+/// empty, [`Error::InvalidEnvVar`] if it names no backend (or is not
+/// UTF-8). Programs call this at start-up to stop on a misspelt name
+/// rather than run, and time, another backend than the one asked for.
+///
+/// # Errors
+/// [`Error::InvalidEnvVar`] with the value.
+pub fn backend_from_env() -> Result<Option<Backend>> {
+    match std::env::var_os(BACKEND_ENV) {
+        None => Ok(None),
+        Some(v) => match v.to_str() {
+            Some(s) => Backend::from_env_value(s),
+            None => Err(invalid_backend_env(v.to_string_lossy().into_owned())),
+        },
+    }
+}
+
+fn invalid_backend_env(value: String) -> Error {
+    Error::InvalidEnvVar {
+        var: BACKEND_ENV,
+        value,
+        reason: BACKEND_ENV_REFUSED,
+    }
+}
 
 impl Backend {
     /// Every backend, in order of preference.
@@ -156,7 +203,7 @@ impl Backend {
             .unwrap_or(Backend::Scalar)
     }
 
-    /// Parses a backend name as used by [`BACKEND_ENV`].
+    /// Parses a backend name as used by [`BACKEND_ENV`] (any case).
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
@@ -166,6 +213,21 @@ impl Backend {
             "avx2" => Some(Backend::Avx2),
             _ => None,
         }
+    }
+
+    /// Parses a value of [`BACKEND_ENV`]: a backend name (any case,
+    /// surrounding spaces ignored), or nothing for no forced backend.
+    ///
+    /// # Errors
+    /// [`Error::InvalidEnvVar`] if `value` names no backend.
+    pub fn from_env_value(value: &str) -> Result<Option<Self>> {
+        let name = value.trim();
+        if name.is_empty() {
+            return Ok(None);
+        }
+        Self::from_name(name)
+            .map(Some)
+            .ok_or_else(|| invalid_backend_env(value.to_owned()))
     }
 }
 
@@ -493,6 +555,33 @@ mod tests {
     use crate::math::primes::ntt_primes_below;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn backend_env_values_parse_or_name_the_bad_value() {
+        for (value, want) in [
+            ("scalar", Some(Backend::Scalar)),
+            ("AVX2", Some(Backend::Avx2)),
+            (" avx512 ", Some(Backend::Avx512)),
+            ("Ifma", Some(Backend::Ifma)),
+            ("", None),
+            ("  ", None),
+        ] {
+            assert_eq!(Backend::from_env_value(value), Ok(want), "{value:?}");
+        }
+        for value in ["avx-512", "best", "scalar,avx2"] {
+            let e = Backend::from_env_value(value).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidEnvVar { var, value: v, .. }
+                    if *var == BACKEND_ENV && v == value),
+                "{e:?}"
+            );
+            let msg = e.to_string();
+            assert!(
+                msg.contains(&format!("CKKS_NTT_BACKEND={value:?}")) && msg.contains("avx512"),
+                "{msg}"
+            );
+        }
+    }
 
     /// Schoolbook product in `Z_q[X]/(X^N + 1)`.
     #[allow(
