@@ -41,9 +41,13 @@ pub struct Fixture {
 /// The preset named by `CKKS_BENCH_PARAMS`, or `seed`.
 ///
 /// # Panics
-/// If the variable names no preset.
+/// If the variable names no preset, or if `CKKS_NTT_BACKEND` names no
+/// backend (the run would time another backend than the one asked for).
 #[must_use]
 pub fn spec_from_env() -> ParamsSpec {
+    if let Err(e) = ckks::math::ntt::backend_from_env() {
+        panic!("{e}");
+    }
     match std::env::var("CKKS_BENCH_PARAMS") {
         Ok(s) => ParamsSpec::preset(&s).unwrap_or_else(|| {
             panic!(

@@ -376,12 +376,17 @@ fn run_demo(args: &DemoArgs) -> hediag::Result<String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Some(Command::Demo(a)) => run_demo(&a),
-        None => run_demo(&cli.demo),
-        Some(Command::Hospital(c)) => run_hospital(c),
-        Some(Command::Patient(c)) => run_patient(c),
-        Some(Command::Serve(a)) => run_serve(a),
+    // A misspelt backend would otherwise be ignored, and the run timed
+    // with another backend than the one asked for.
+    let result = match ckks::math::ntt::backend_from_env() {
+        Err(e) => Err(hediag::Error::Usage(e.to_string())),
+        Ok(_) => match cli.command {
+            Some(Command::Demo(a)) => run_demo(&a),
+            None => run_demo(&cli.demo),
+            Some(Command::Hospital(c)) => run_hospital(c),
+            Some(Command::Patient(c)) => run_patient(c),
+            Some(Command::Serve(a)) => run_serve(a),
+        },
     };
     match result {
         Ok(out) => {

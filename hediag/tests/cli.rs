@@ -119,6 +119,23 @@ fn bad_options_exit_with_code_two_and_say_why() {
 }
 
 #[test]
+fn a_misspelt_backend_stops_the_run_before_it_starts() {
+    let out = out_dir("backend");
+    let o = Command::new(env!("CARGO_BIN_EXE_hediag"))
+        .env("CKKS_NTT_BACKEND", "avx-512")
+        .args(["--quiet", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("CKKS_NTT_BACKEND=\"avx-512\" names no NTT backend"),
+        "{}",
+        text(&o)
+    );
+    assert!(!out.exists(), "the run wrote {}", out.display());
+}
+
+#[test]
 fn a_missing_data_file_is_named() {
     let o = Command::new(env!("CARGO_BIN_EXE_hediag"))
         .args(["--quiet", "--data", "/nonexistent/wdbc.csv"])

@@ -252,6 +252,10 @@ fn main() -> ExitCode {
         let concurrency = args.get(4).and_then(|c| c.parse().ok()).unwrap_or(2);
         return serve_child(&args[2], &args[3], concurrency);
     }
+    if let Err(e) = ckks::math::ntt::backend_from_env() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     match run(&args[1..]) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

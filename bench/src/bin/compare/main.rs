@@ -563,6 +563,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Err(e) = ckks::math::ntt::backend_from_env() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     bench::single_thread();
     let started = Instant::now();
     let mut results = Vec::new();
