@@ -1,7 +1,9 @@
 //! Throughput of the 512-bit instructions the NTT butterflies are made of,
-//! alone and interleaved in pairs: if a pair runs as fast as either
-//! instruction alone, the two issue on different ports. Times are per
-//! instruction, as multiples of `vpaddq`'s (which issues on two ports).
+//! alone and interleaved in pairs. Times are per instruction, as multiples
+//! of `vpaddq`'s (which issues on both vector ports, two per cycle, so its
+//! time is half a cycle). Two instructions that each issue on one port only
+//! (2× alone) use different ports if their pair runs at 1×, the same port
+//! if it stays at 2×.
 //! Run: `cargo run --release -p bench --example port_throughput` on a CPU
 //! with AVX-512 IFMA.
 
@@ -63,6 +65,9 @@ fn main() {
             ("vpmuludq + vpshufb", pair_ns!("vpmuludq", "vpshufb")),
             ("vpminuq + vpshufb", pair_ns!("vpminuq", "vpshufb")),
             ("vpminuq + vpsrlvq", pair_ns!("vpminuq", "vpsrlvq")),
+            ("vpsrlvq + vpshufb", pair_ns!("vpsrlvq", "vpshufb")),
+            ("vpermt2q", pair_ns!("vpermt2q", "vpermt2q")),
+            ("vpminuq + vpermt2q", pair_ns!("vpminuq", "vpermt2q")),
         ];
         println!(
             "{:<22} {:>10} {:>14}",
