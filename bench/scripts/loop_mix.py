@@ -9,10 +9,12 @@ NAME a part of the demangled function name (for example
 'avx512::wide::forward_from'). For every loop of the function (a backward
 jump inside it) that contains no other loop, prints how many 512-bit vector operations
 one iteration issues to the two vector ports of a core with AVX-512, split
-into those only one port runs (shuffles, unsigned minima and comparisons on
-one, shifts on the other: `cargo run --release -p bench --example
-port_throughput` shows the split on the machine at hand) and those either
-runs. `vpmullq` counts as three. Not counted: loads, stores and broadcasts
+into those only one port runs (shuffles and unsigned minima on one, shifts
+on the other: `cargo run --release -p bench --example port_throughput`
+shows that split on the machine at hand) and those either runs. Compares
+into mask registers are counted with the shuffles, an assumption that
+example does not test; the NTT loops quoted in `docs/benchmarks.md` have
+none. `vpmullq` counts as three. Not counted: loads, stores and broadcasts
 from memory (load and store ports), zeroing idioms (`vpxord x, x, x`, done
 at rename) and register-to-register moves, listed apart.
 
