@@ -6,6 +6,7 @@
 //! `ckks-scalar/<operation>/logN=<n>`. Run: `cargo bench -p bench --bench ckks_ops`.
 
 use bench::{single_thread, spec_from_env, Fixture};
+use ckks::math::aligned::AlignedVec;
 use ckks::math::ntt::{force_backend, Backend, NttPlan};
 use ckks::rng::ChaCha20;
 use ckks::{Decryptor, Encryptor, Evaluator, KeyGenerator};
@@ -103,7 +104,8 @@ fn ops_with(c: &mut Criterion, label: &str) {
     let q = p.q_primes()[top];
     let plan = NttPlan::new(p.n(), q);
     let bits = 64 - q.leading_zeros();
-    let data: Vec<u64> = (0..p.n() as u64).map(|i| i * 7919 % q).collect();
+    // On a cache line, as the library's limbs are.
+    let data = AlignedVec::from_slice(&(0..p.n() as u64).map(|i| i * 7919 % q).collect::<Vec<_>>());
     g.bench_function(
         format!("ntt/forward/logN={log_n}/{bits}bit/{:?}", plan.backend()),
         |bn| bn.iter_batched_ref(|| data.clone(), |d| plan.forward(d), BatchSize::SmallInput),

@@ -6,8 +6,11 @@
 //! its inverse followed by its multiplication by `N^{-1}`, which ours
 //! includes) and
 //! `kernels/<op>/<bits>bit/<backend>`.
+//! Every buffer, ours and `tfhe-ntt`'s alike, starts on a cache line
+//! ([`AlignedVec`]), as a polynomial's limbs do in the library.
 //! Run: `cargo bench -p bench --bench ntt`.
 
+use ckks::math::aligned::AlignedVec;
 use ckks::math::kernels::Kernels;
 use ckks::math::modulus::Modulus;
 use ckks::math::ntt::{Backend, NttPlan};
@@ -21,9 +24,8 @@ fn ntt(c: &mut Criterion) {
         let n = 1usize << log_n;
         for bits in [40u32, 50, 60] {
             let q = ntt_primes_below(bits, n, 1, &[])[0];
-            let data: Vec<u64> = (0..n as u64)
-                .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) % q)
-                .collect();
+            let mut data = AlignedVec::with_capacity(n);
+            data.extend((0..n as u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) % q));
             for backend in Backend::ALL {
                 let Some(plan) = NttPlan::with_backend(n, q, backend) else {
                     continue;
@@ -79,17 +81,17 @@ fn kernels(c: &mut Criterion) {
     for bits in [40u32, 60] {
         let q = ntt_primes_below(bits, n, 1, &[])[0];
         let m = Modulus::new(q);
-        let vec_mod = |s: u64, p: u64| -> Vec<u64> {
-            (0..n as u64)
-                .map(|i| (i ^ s).wrapping_mul(0x9e37_79b9_7f4a_7c15) % p)
-                .collect()
+        let vec_mod = |s: u64, p: u64| -> AlignedVec {
+            let mut v = AlignedVec::with_capacity(n);
+            v.extend((0..n as u64).map(|i| (i ^ s).wrapping_mul(0x9e37_79b9_7f4a_7c15) % p));
+            v
         };
-        let digits: Vec<Vec<u64>> = (0..3).map(|j| vec_mod(j, q)).collect();
-        let key: Vec<Vec<u64>> = (0..3).map(|j| vec_mod(10 + j, q)).collect();
-        let dr: Vec<&[u64]> = digits.iter().map(Vec::as_slice).collect();
-        let kr: Vec<&[u64]> = key.iter().map(Vec::as_slice).collect();
+        let digits: Vec<AlignedVec> = (0..3).map(|j| vec_mod(j, q)).collect();
+        let key: Vec<AlignedVec> = (0..3).map(|j| vec_mod(10 + j, q)).collect();
+        let dr: Vec<&[u64]> = digits.iter().map(AlignedVec::as_slice).collect();
+        let kr: Vec<&[u64]> = key.iter().map(AlignedVec::as_slice).collect();
         let src = vec_mod(20, p60);
-        let mut out = vec![0u64; n];
+        let mut out = AlignedVec::zeroed(n);
         for backend in Backend::ALL {
             let Some(k) = Kernels::with(backend, &m) else {
                 continue;

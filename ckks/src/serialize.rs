@@ -22,6 +22,7 @@ use crate::ciphertext::{Ciphertext, SeededCiphertext};
 use crate::error::{Error, Result};
 use crate::keys::switching::expand_uniform;
 use crate::keys::{GaloisKeys, PublicKey, RelinKey, SecretKey, SwitchingKey};
+use crate::math::aligned::AlignedVec;
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::Basis;
 use crate::meta::Scale;
@@ -290,7 +291,7 @@ fn poly_from_wire<D>(
         ));
     }
     let n = rns.n();
-    let mut data = vec![0u64; limbs * n];
+    let mut data = AlignedVec::zeroed(limbs * n);
     for (i, (bytes, out)) in w.limbs.iter().zip(data.chunks_exact_mut(n)).enumerate() {
         let m = rns.modulus(basis, i);
         let len = (n * m.bits() as usize).div_ceil(8);

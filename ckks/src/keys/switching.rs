@@ -16,6 +16,7 @@
 use rand::{CryptoRng, Rng, RngCore};
 use zeroize::Zeroize;
 
+use crate::math::aligned::AlignedVec;
 use crate::math::kernels::Kernels;
 use crate::math::memory;
 use crate::math::poly::{Coeff, Eval, RnsPoly};
@@ -58,7 +59,7 @@ pub(crate) fn expand_uniform(
     (0..count)
         .map(|_| {
             // Kept (a key's or ciphertext's mask): pages mapped up front.
-            let mut data = Vec::with_capacity(rns.limbs(basis) * n);
+            let mut data = AlignedVec::with_capacity(rns.limbs(basis) * n);
             memory::prefault(&mut data);
             data.resize(rns.limbs(basis) * n, 0);
             for (i, limb) in data.chunks_exact_mut(n).enumerate() {

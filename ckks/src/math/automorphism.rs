@@ -4,6 +4,7 @@
 //! rotates the slots left by `k`, and `g = 2N − 1` (that is `X ↦ X^{-1}`)
 //! conjugates every slot.
 
+use crate::math::aligned::AlignedVec;
 use crate::math::kernels::Kernels;
 use crate::math::modulus::Modulus;
 use crate::math::ntt::bit_reverse;
@@ -125,7 +126,7 @@ impl EvalPermutation {
     #[must_use]
     pub fn apply(&self, ctx: &RnsContext, p: &RnsPoly<Eval>) -> RnsPoly<Eval> {
         let basis = p.basis();
-        let mut data = Vec::with_capacity(p.data().len());
+        let mut data = AlignedVec::with_capacity(p.data().len());
         for i in 0..p.num_limbs() {
             let k = Kernels::best(ctx.modulus(basis, i));
             self.extend(p.limb(i), &k, &mut data);
@@ -135,7 +136,7 @@ impl EvalPermutation {
 
     /// Appends `σ_g(input)` to `out`, `input` one limb in NTT form; `k`
     /// (any prime's kernels) picks the backend.
-    pub fn extend(&self, input: &[u64], k: &Kernels<'_>, out: &mut Vec<u64>) {
+    pub fn extend(&self, input: &[u64], k: &Kernels<'_>, out: &mut AlignedVec) {
         match &self.moves {
             Some(moves) => k.permute_blocks_into(out, input, moves),
             None => extend_eval(input, &self.perm, out),
@@ -153,7 +154,7 @@ pub fn apply_eval(input: &[u64], perm: &[u32], out: &mut [u64]) {
 
 /// [`apply_eval`] appending the permuted limb to `out`: builds a new
 /// polynomial limb by limb without filling it with zeros first.
-pub fn extend_eval(input: &[u64], perm: &[u32], out: &mut Vec<u64>) {
+pub fn extend_eval(input: &[u64], perm: &[u32], out: &mut AlignedVec) {
     out.extend(perm.iter().map(|&p| input[p as usize]));
 }
 
@@ -186,7 +187,7 @@ mod tests {
             let mut e = vec![0; n];
             apply_eval(&ea, &eval_permutation(n, g), &mut e);
             assert_eq!(c, e, "g = {g}");
-            let mut appended = vec![7];
+            let mut appended = AlignedVec::from_slice(&[7]);
             extend_eval(&ea, &eval_permutation(n, g), &mut appended);
             assert_eq!(appended[1..], e[..], "appended, g = {g}");
             assert_eq!(appended[0], 7);
@@ -198,20 +199,20 @@ mod tests {
             for g in (1..2 * n as u64).step_by(2) {
                 let p = EvalPermutation::new(n, g);
                 assert!(p.moves.is_some(), "N = {n}, g = {g}");
-                let mut out = Vec::new();
+                let mut out = AlignedVec::new();
                 let k = Kernels::best(plan.modulus());
                 let input: Vec<u64> = (0..n as u64).collect();
                 p.extend(&input, &k, &mut out);
                 let want: Vec<u64> = p.perm().iter().map(|&i| u64::from(i)).collect();
-                assert_eq!(out, want, "N = {n}, g = {g}");
+                assert_eq!(out[..], want[..], "N = {n}, g = {g}");
             }
         }
         let small = EvalPermutation::new(4, 3);
         assert!(small.moves.is_none());
-        let mut out = Vec::new();
+        let mut out = AlignedVec::new();
         small.extend(&[10, 11, 12, 13], &Kernels::best(plan.modulus()), &mut out);
         let want: Vec<u64> = small.perm().iter().map(|&i| 10 + u64::from(i)).collect();
-        assert_eq!(out, want);
+        assert_eq!(out[..], want[..]);
         assert_eq!(galois_element_for_step(1, n), 5);
         // Rotating left by k and then by N/2 − k is the identity.
         let g = galois_element_for_step(3, n) * galois_element_for_step(-3, n) % (2 * n as u64);

@@ -64,6 +64,7 @@
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::math::aligned::AlignedVec;
 use crate::math::modulus::Modulus;
 #[cfg(doc)]
 use crate::math::ntt::force_backend;
@@ -213,7 +214,7 @@ impl<'m> Kernels<'m> {
     ///
     /// # Panics
     /// If the slices differ in length (an internal bug).
-    pub fn mul_into(&self, out: &mut Vec<u64>, a: &[u64], b: &[u64]) {
+    pub fn mul_into(&self, out: &mut AlignedVec, a: &[u64], b: &[u64]) {
         assert_eq!(a.len(), b.len(), "kernel operands differ in length");
         dispatch!(self, mul_into(out, a, b));
     }
@@ -225,7 +226,7 @@ impl<'m> Kernels<'m> {
     /// # Panics
     /// If the term counts differ or an operand is not `len` long (an
     /// internal bug).
-    pub fn dot_into(&self, out: &mut Vec<u64>, a: &[&[u64]], b: &[&[u64]], len: usize) {
+    pub fn dot_into(&self, out: &mut AlignedVec, a: &[&[u64]], b: &[&[u64]], len: usize) {
         out.reserve(len);
         let start = out.len();
         self.dot_write(&mut out.spare_capacity_mut()[..len], a, b);
@@ -356,7 +357,7 @@ impl Kernels<'_> {
     /// `src` (an internal bug); `out` then keeps what it held.
     ///
     /// [`EvalPermutation`]: crate::math::automorphism::EvalPermutation
-    pub fn permute_blocks_into(&self, out: &mut Vec<u64>, src: &[u64], moves: &[u64]) {
+    pub fn permute_blocks_into(&self, out: &mut AlignedVec, src: &[u64], moves: &[u64]) {
         assert_eq!(
             src.len(),
             8 * moves.len(),
@@ -420,12 +421,12 @@ impl<'a> LimbSlot<'a> {
 /// # Panics
 /// If `f` returns a proof for another limb than the one it was given (an
 /// internal bug), or if `f` panics.
-pub(crate) fn fill_limbs<F>(n: usize, limbs: usize, f: F) -> Vec<u64>
+pub(crate) fn fill_limbs<F>(n: usize, limbs: usize, f: F) -> AlignedVec
 where
     F: Fn(usize, LimbSlot<'_>) -> Filled + Sync + Send,
 {
     let len = n * limbs;
-    let mut a = Vec::with_capacity(len);
+    let mut a = AlignedVec::with_capacity(len);
     let written = AtomicUsize::new(0);
     for_each_limb(n, &mut a.spare_capacity_mut()[..len], |i, words| {
         if f(i, LimbSlot::new(words, 0, i)).0 == (0, i) {
@@ -452,12 +453,15 @@ where
 /// # Panics
 /// If `f` returns a proof for another limb than the one it was given (an
 /// internal bug), or if `f` panics.
-pub(crate) fn fill_limb_pairs<F>(n: usize, limbs: usize, f: F) -> (Vec<u64>, Vec<u64>)
+pub(crate) fn fill_limb_pairs<F>(n: usize, limbs: usize, f: F) -> (AlignedVec, AlignedVec)
 where
     F: Fn(usize, LimbSlot<'_>, LimbSlot<'_>) -> (Filled, Filled) + Sync + Send,
 {
     let len = n * limbs;
-    let (mut a, mut b) = (Vec::with_capacity(len), Vec::with_capacity(len));
+    let (mut a, mut b) = (
+        AlignedVec::with_capacity(len),
+        AlignedVec::with_capacity(len),
+    );
     let written = AtomicUsize::new(0);
     let (spare_a, spare_b) = (
         &mut a.spare_capacity_mut()[..len],
@@ -492,13 +496,15 @@ mod blocks512 {
         _mm512_srlv_epi64, _mm512_storeu_si512,
     };
 
+    use crate::math::aligned::AlignedVec;
+
     /// [`super::Kernels::permute_blocks_into`], writing straight into the
     /// spare capacity of `out`.
     ///
     /// # Safety
     /// The CPU supports AVX-512F; `src.len() == 8·moves.len()`.
     #[target_feature(enable = "avx512f")]
-    pub unsafe fn permute_into(out: &mut Vec<u64>, src: &[u64], moves: &[u64]) {
+    pub unsafe fn permute_into(out: &mut AlignedVec, src: &[u64], moves: &[u64]) {
         let n = 8 * moves.len();
         out.reserve(n);
         let start = out.len();
@@ -528,6 +534,7 @@ mod blocks512 {
 mod scalar {
     use std::mem::MaybeUninit;
 
+    use crate::math::aligned::AlignedVec;
     use crate::math::modulus::Modulus;
 
     /// Products summed in a `u128` before one Barrett reduction, which
@@ -566,7 +573,7 @@ mod scalar {
         }
     }
 
-    pub fn mul_into(m: &Modulus, out: &mut Vec<u64>, a: &[u64], b: &[u64]) {
+    pub fn mul_into(m: &Modulus, out: &mut AlignedVec, a: &[u64], b: &[u64]) {
         out.extend(a.iter().zip(b).map(|(&x, &y)| m.mul(x, y)));
     }
 
@@ -624,7 +631,7 @@ mod scalar {
         }
     }
 
-    pub fn permute_blocks_into(out: &mut Vec<u64>, src: &[u64], moves: &[u64]) {
+    pub fn permute_blocks_into(out: &mut AlignedVec, src: &[u64], moves: &[u64]) {
         // Checked up front so that a bad move leaves `out` as it was.
         assert!(
             moves.iter().all(|&mv| (mv as u32 as usize) < moves.len()),
@@ -756,7 +763,7 @@ macro_rules! simd_kernels {
         #[inline]
         #[target_feature(enable = $feat)]
         unsafe fn append_with(
-            out: &mut Vec<u64>,
+            out: &mut crate::math::aligned::AlignedVec,
             len: usize,
             vector: impl Fn(usize) -> V,
             word: impl Fn(usize) -> u64,
@@ -781,7 +788,12 @@ macro_rules! simd_kernels {
         /// # Safety
         /// As [`add_assign`]; `a.len() == b.len()`.
         #[target_feature(enable = $feat)]
-        pub unsafe fn mul_into(m: &Modulus, out: &mut Vec<u64>, a: &[u64], b: &[u64]) {
+        pub unsafe fn mul_into(
+            m: &Modulus,
+            out: &mut crate::math::aligned::AlignedVec,
+            a: &[u64],
+            b: &[u64],
+        ) {
             let c = consts(m);
             let vector = |k: usize| {
                 // SAFETY: `append_with` asks for k + LANES ≤ a.len() = b.len().

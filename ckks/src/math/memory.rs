@@ -8,11 +8,13 @@
 //! be applied to a vector's spare capacity before the vector is written.
 //! On other systems, and on kernels that refuse it, nothing happens.
 
+use crate::math::aligned::AlignedVec;
+
 /// Maps the pages that lie wholly inside `v`'s allocation (its capacity),
 /// so writing them does not fault page by page. For buffers that outlive
 /// the call that makes them (keys, expanded seeds); on memory already
 /// mapped it costs a system call and a walk of the page tables.
-pub(crate) fn prefault(v: &mut Vec<u64>) {
+pub(crate) fn prefault(v: &mut AlignedVec) {
     #[cfg(target_os = "linux")]
     {
         const PAGE: usize = 4096;

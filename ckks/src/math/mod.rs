@@ -2,6 +2,7 @@
 //! reductions, NTT-friendly primes, the negacyclic NTT, RNS polynomials,
 //! automorphisms and samplers.
 
+pub mod aligned;
 pub mod automorphism;
 pub mod kernels;
 pub(crate) mod memory;

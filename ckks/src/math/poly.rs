@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 use crate::math::par::for_each_limb;
 use zeroize::Zeroize;
 
+use crate::math::aligned::AlignedVec;
 use crate::math::kernels::{fill_limbs, Kernels};
 use crate::math::rns::{Basis, RnsContext};
 
@@ -17,12 +18,15 @@ pub struct Coeff;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Eval;
 
-/// An RNS polynomial: `limbs(basis)` limbs of `N` residues, limb-major.
+/// An RNS polynomial: `limbs(basis)` limbs of `N` residues, limb-major, in
+/// one buffer that starts on a cache line (so does every limb: `N` is a
+/// multiple of 8), where the vector kernels' loads and stores do not
+/// straddle two lines.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RnsPoly<D> {
     n: usize,
     basis: Basis,
-    data: Vec<u64>,
+    data: AlignedVec,
     _domain: PhantomData<D>,
 }
 
@@ -39,15 +43,18 @@ impl<D> RnsPoly<D> {
         Self {
             n: ctx.n(),
             basis,
-            data: vec![0; ctx.limbs(basis) * ctx.n()],
+            data: AlignedVec::zeroed(ctx.limbs(basis) * ctx.n()),
             _domain: PhantomData,
         }
     }
 
     /// Wraps raw limbs; `data.len()` must be `limbs(basis)·N` and every value
     /// below its prime (checked in debug builds; loaders check it always).
+    /// A `Vec<u64>` is copied into aligned storage; an [`AlignedVec`] is
+    /// taken as it is.
     #[must_use]
-    pub fn from_raw(ctx: &RnsContext, basis: Basis, data: Vec<u64>) -> Self {
+    pub fn from_raw(ctx: &RnsContext, basis: Basis, data: impl Into<AlignedVec>) -> Self {
+        let data = data.into();
         debug_assert_eq!(data.len(), ctx.limbs(basis) * ctx.n());
         Self {
             n: ctx.n(),
@@ -124,7 +131,7 @@ impl<D> RnsPoly<D> {
         Self {
             n: self.n,
             basis: Basis::level(level),
-            data: self.data[..(level + 1) * self.n].to_vec(),
+            data: AlignedVec::from_slice(&self.data[..(level + 1) * self.n]),
             _domain: PhantomData,
         }
     }
@@ -161,7 +168,7 @@ impl<D> RnsPoly<D> {
     pub fn restricted_with_p(&self, ctx: &RnsContext, level: usize) -> Self {
         assert!(self.basis.p && level < self.basis.q);
         let n = self.n;
-        let mut data = Vec::with_capacity((level + 1 + ctx.p().len()) * n);
+        let mut data = AlignedVec::with_capacity((level + 1 + ctx.p().len()) * n);
         data.extend_from_slice(&self.data[..(level + 1) * n]);
         data.extend_from_slice(&self.data[self.basis.q * n..]);
         Self {
@@ -269,7 +276,7 @@ impl RnsPoly<Coeff> {
         // residue is c or q + c, a select the compiler vectorizes. The limbs
         // are written once, as they are computed (no zero fill first).
         let max_abs = coeffs.iter().map(|c| c.unsigned_abs()).max().unwrap_or(0);
-        let mut data = Vec::with_capacity(ctx.limbs(basis) * n);
+        let mut data = AlignedVec::with_capacity(ctx.limbs(basis) * n);
         if kept {
             crate::math::memory::prefault(&mut data);
         }
@@ -359,7 +366,7 @@ impl RnsPoly<Eval> {
             first.check_same_basis(y, "poly sum of products");
         }
         let (n, basis) = (first.n, first.basis);
-        let mut data = Vec::with_capacity(first.data.len());
+        let mut data = AlignedVec::with_capacity(first.data.len());
         for i in 0..first.data.len() / n {
             let a: Vec<&[u64]> = terms
                 .iter()
@@ -385,7 +392,7 @@ impl RnsPoly<Eval> {
         a.check_same_basis(b, "poly product");
         let (n, basis) = (a.n, a.basis);
         // Written once, limb by limb (no copy of `a` or zero fill first).
-        let mut data = Vec::with_capacity(a.data.len());
+        let mut data = AlignedVec::with_capacity(a.data.len());
         for (i, (x, y)) in a
             .data
             .chunks_exact(n)

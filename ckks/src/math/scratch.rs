@@ -9,8 +9,10 @@ use std::cell::RefCell;
 
 use zeroize::Zeroize;
 
+use crate::math::aligned::AlignedVec;
+
 thread_local! {
-    static SCRATCH: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: RefCell<AlignedVec> = const { RefCell::new(AlignedVec::new()) };
 }
 
 /// Whether the lent words are wiped when the loan ends.
@@ -24,7 +26,9 @@ pub(crate) enum Wipe {
     Yes,
 }
 
-/// Runs `f` on `len` words of this thread's scratch buffer. The words hold
+/// Runs `f` on `len` words of this thread's scratch buffer, which starts on
+/// a cache line ([`AlignedVec`]; so does every limb cut from it at a
+/// multiple of `N`). The words hold
 /// whatever the last loan left (or zeros): `f` must write before it reads.
 /// A nested loan on the same thread gets a fresh vector.
 pub(crate) fn with_scratch<T>(len: usize, wipe: Wipe, f: impl FnOnce(&mut [u64]) -> T) -> T {
@@ -40,7 +44,7 @@ pub(crate) fn with_scratch<T>(len: usize, wipe: Wipe, f: impl FnOnce(&mut [u64])
             out
         }
         Err(_) => {
-            let mut buf = vec![0u64; len];
+            let mut buf = AlignedVec::zeroed(len);
             let out = f(&mut buf);
             if wipe == Wipe::Yes {
                 buf.zeroize();
