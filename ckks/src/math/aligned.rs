@@ -238,19 +238,27 @@ impl AlignedVec {
         self.len = len;
     }
 
-    /// Appends the iterator's words.
+    /// Appends the iterator's words, written straight into the spare
+    /// capacity (room for the iterator's lower size bound is made first,
+    /// and more as needed).
     pub fn extend<I: IntoIterator<Item = u64>>(&mut self, words: I) {
-        let words = words.into_iter();
-        self.reserve(words.size_hint().0);
-        for w in words {
-            if self.len == self.cap {
-                self.reserve(1);
+        let mut words = words.into_iter();
+        loop {
+            self.reserve(words.size_hint().0.max(1));
+            let spare = self.spare_capacity_mut();
+            let room = spare.len();
+            let mut written = 0;
+            // `zip` asks `words` for an item only while there is a slot.
+            for (slot, w) in spare.iter_mut().zip(&mut words) {
+                slot.write(w);
+                written += 1;
             }
-            // SAFETY: `len < cap` after the reserve, so the word lies in the
-            // allocation; writing it and then counting it keeps the
-            // invariant.
-            unsafe { self.ptr.as_ptr().add(self.len).write(w) };
-            self.len += 1;
+            // SAFETY: the loop initialized the `written` words after `len`,
+            // inside the capacity.
+            unsafe { self.set_len(self.len + written) };
+            if written < room {
+                return;
+            }
         }
     }
 
@@ -389,6 +397,11 @@ mod tests {
         }
         assert_eq!(v.len(), 1000);
         assert!(v.iter().copied().eq(0..1000));
+        // An iterator that promises nothing (lower size bound 0) grows the
+        // buffer as it goes, without losing a word.
+        let mut f = AlignedVec::new();
+        f.extend((0..3000u64).filter(|x| x % 3 == 0));
+        assert!(aligned(&f) && f.iter().copied().eq((0..3000).step_by(3)));
         let z = AlignedVec::zeroed(8192);
         assert!(aligned(&z) && z.len() == 8192 && z.iter().all(|&x| x == 0));
         let c = v.clone();
