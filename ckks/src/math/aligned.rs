@@ -7,8 +7,8 @@
 //! is a growable `u64` buffer whose first word sits on a cache-line
 //! boundary; as every ring degree is a multiple of eight, so does every
 //! limb of a polynomial kept in one. At `N = 8192` the IFMA transforms take
-//! 2 to 7.5 % longer on limbs 16, 32 or 48 bytes past a cache line than on
-//! aligned ones (`cargo run --release -p bench --example ntt_alignment
+//! 1.5 to 7.5 % longer on limbs 16, 32 or 48 bytes past a cache line than
+//! on aligned ones (`cargo run --release -p bench --example ntt_alignment
 //! [bits]`; `docs/rns-ntt.md`).
 //!
 //! The type offers the parts of `Vec<u64>`'s interface the crate uses:
@@ -45,7 +45,7 @@ const _: () = assert!(std::mem::align_of::<Line>() == ALIGN);
 /// cache line inside it. Asking the allocator for 64-byte alignment instead
 /// would be simpler, but glibc serves large aligned requests by mapping
 /// fresh pages every time, and the page faults made a rotation about a
-/// fifth slower; ordinary requests reuse freed memory.
+/// quarter slower; ordinary requests reuse freed memory.
 pub struct AlignedVec {
     /// The first word, on a cache line.
     ptr: NonNull<u64>,
