@@ -368,14 +368,8 @@ impl Zeroize for AlignedVec {
     /// Zeroes every word of the allocation, the spare capacity too, and
     /// leaves the length as it was.
     fn zeroize(&mut self) {
-        let len = self.len;
-        self.spare_capacity_mut().zeroize();
-        // SAFETY: the spare words were just zeroed, so all `cap` words are
-        // initialized.
-        unsafe { self.set_len(self.cap) };
         self.as_mut_slice().zeroize();
-        // SAFETY: `len ≤ cap`, initialized.
-        unsafe { self.set_len(len) };
+        self.spare_capacity_mut().zeroize();
     }
 }
 
