@@ -1,12 +1,13 @@
-//! Repeats one rotation at the `seed` preset, for profilers:
-//! `perf record -g target/release/examples/profile_rotate`.
+//! Repeats one rotation at the `seed` preset (or the one `CKKS_BENCH_PARAMS`
+//! names), for profilers:
+//! `perf record -g target/release/examples/profile_rotate [reps]`.
 
-use bench::{single_thread, Fixture};
-use ckks::{Evaluator, ParamsSpec};
+use bench::{single_thread, spec_from_env, Fixture};
+use ckks::Evaluator;
 
 fn main() {
     single_thread();
-    let f = Fixture::new(&ParamsSpec::seed());
+    let f = Fixture::new(&spec_from_env());
     let ev = Evaluator::new(&f.params);
     let reps: usize = std::env::args()
         .nth(1)

@@ -123,6 +123,25 @@ fn check(backend: Backend) -> usize {
                     &|k, x| k.dot_scalar_to(x, &xr, &cs),
                     &format!("dot with {terms} constants"),
                 );
+                // Words of larger primes, up to 2^61 − 1, reduced in the lane.
+                let wide: Vec<Vec<u64>> = xs
+                    .iter()
+                    .enumerate()
+                    .map(|(j, x)| {
+                        let top = [(1u64 << 61) - 1, 2 * q, 2 * q - 1, q][j % 4];
+                        let mut w: Vec<u64> = x
+                            .iter()
+                            .map(|&v| v.wrapping_mul(0x9e37_79b9_7f4a_7c15) % top)
+                            .collect();
+                        w[0] = top - 1;
+                        w
+                    })
+                    .collect();
+                let wr: Vec<&[u64]> = wide.iter().map(Vec::as_slice).collect();
+                same(
+                    &|k, x| k.dot_scalar_reduce_to(x, &wr, &cs),
+                    &format!("dot of {terms} wider words with constants"),
+                );
             }
             // Long sums of the largest residues: past the lazy blocks of
             // every backend on the larger primes, with each block's
@@ -140,7 +159,53 @@ fn check(backend: Backend) -> usize {
             ran += 1;
         }
     }
-    ran + check_permutations(backend)
+    ran + check_permutations(backend) + check_quotients(backend)
+}
+
+/// The rounded quotients of a centred basis conversion on `backend` (any
+/// prime's handle): the same words as scalar code, including sums that fall
+/// on a half. Returns the number of cases run.
+fn check_quotients(backend: Backend) -> usize {
+    let primes = ntt_primes_below(61, 1024, 2, &[])
+        .into_iter()
+        .chain(ntt_primes_below(40, 1024, 2, &[]))
+        .chain(ntt_primes_below(52, 1024, 1, &[]))
+        .collect::<Vec<_>>();
+    let m = Modulus::new(primes[2]);
+    let scalar = Kernels::with(Backend::Scalar, &m).expect("scalar always runs");
+    let Some(k) = Kernels::with(backend, &m) else {
+        return 0;
+    };
+    let mut rng = test_rng();
+    let mut ran = 0;
+    for terms in [0usize, 1, 2, 3, 5] {
+        for len in [1usize, 7, 8, 1003, 1 << 13] {
+            let ps = &primes[..terms];
+            let inv: Vec<f64> = ps.iter().map(|&p| 1.0 / p as f64).collect();
+            let ys: Vec<Vec<u64>> = ps
+                .iter()
+                .map(|&p| {
+                    let mut y: Vec<u64> = (0..len).map(|_| rng.gen_range(0..p)).collect();
+                    // Extremes, and half of the prime (a sum near one half).
+                    y[0] = p - 1;
+                    y[len / 2] = p / 2 + (len as u64 & 1);
+                    y[len - 1] = 0;
+                    y
+                })
+                .collect();
+            let yr: Vec<&[u64]> = ys.iter().map(Vec::as_slice).collect();
+            let (mut want, mut got) = (vec![u64::MAX; len], vec![u64::MAX; len]);
+            scalar.nearest_quotients(&mut want, &yr, &inv);
+            k.nearest_quotients(&mut got, &yr, &inv);
+            assert_eq!(
+                got, want,
+                "{backend:?} quotients of {terms} terms, length {len}"
+            );
+            assert!(want.iter().all(|&u| u <= terms as u64));
+            ran += 1;
+        }
+    }
+    ran
 }
 
 /// The block permutation of automorphisms in NTT form on `backend` (any
@@ -265,4 +330,18 @@ fn scalar_kernels_match_the_definition() {
         .map(|(&u, &v)| modq(big(u) * 3 + big(v) * big(q - 2)))
         .collect();
     assert_eq!(x, want, "dot with constants");
+    let wide = [(1u64 << 61) - 1, 2 * q + 5, q, 12];
+    k.dot_scalar_reduce_to(&mut x, &[&wide, &b], &[3, q - 2]);
+    let want: Vec<u64> = wide
+        .iter()
+        .zip(&b)
+        .map(|(&u, &v)| modq(big(u) * 3 + big(v) * big(q - 2)))
+        .collect();
+    assert_eq!(x, want, "dot of wider words with constants");
+    // The nearest integer to y_0/5 + y_1/7: 4/5 + 6/7 ≈ 1.66 → 2,
+    // 2/5 + 1/7 ≈ 0.54 → 1, 2/5 → 0.
+    let inv = [5u64, 7].map(|p| 1.0 / p as f64);
+    let mut u = vec![9u64; 3];
+    k.nearest_quotients(&mut u, &[&[4, 2, 2], &[6, 1, 0]], &inv);
+    assert_eq!(u, [2, 1, 0], "nearest quotients");
 }

@@ -16,13 +16,17 @@
 //!   of products appended to a vector (a new limb written once, with no copy
 //!   or zero fill first), and [`Kernels::sub_mul_scalar_add`], ModDown
 //!   adding into a polynomial;
+//! - [`Kernels::centered_from`] and [`Kernels::dot_scalar_reduce_to`]: a
+//!   basis conversion from one prime, and the sum of one from several
+//!   where some are larger than `q` (each word reduced in its lane);
 //! - [`Kernels::permute_blocks_into`]: an automorphism in NTT form, whole
-//!   8-word blocks at a time (no arithmetic; the handle only picks the
-//!   backend).
+//!   8-word blocks at a time, and [`Kernels::nearest_quotients`]: the
+//!   rounded quotients of a basis conversion, in double precision (no
+//!   modular arithmetic; the handle only picks the backend).
 //!
-//! Every input must be below `q` (callers reduce first: a basis conversion
-//! from a larger prime does) and every output is in `[0, q)`, so each
-//! backend agrees with the scalar reference bit for bit.
+//! Every other input must be below `q` (callers reduce first) and every
+//! output is in `[0, q)`, so each backend agrees with the scalar reference
+//! bit for bit.
 //!
 //! **Barrett on 52-bit lanes (IFMA, primes below `2^50`).** `madd52lo/hi`
 //! give a product `p < 2^104` as a low 52-bit word `lo` and a high word
@@ -342,6 +346,30 @@ impl<'m> Kernels<'m> {
         );
         dispatch!(self, dot_scalar_to(dst, y, c));
     }
+
+    /// [`Self::dot_scalar_to`] for words `y[j][i]` below `2^61` that need
+    /// not be below `q`: each is reduced mod `q` in the lane before its
+    /// product, `dst[i] ← Σ_j [y[j][i]]_q·c[j] mod q`. The sum of a basis
+    /// conversion whose source primes include some larger than `q`.
+    ///
+    /// # Panics
+    /// If the term counts or the lengths differ (an internal bug).
+    pub fn dot_scalar_reduce_to(&self, dst: &mut [u64], y: &[&[u64]], c: &[u64]) {
+        assert_eq!(y.len(), c.len(), "dot product: term counts differ");
+        assert!(
+            y.iter().all(|s| s.len() == dst.len()),
+            "kernel operands differ in length"
+        );
+        debug_assert!(y
+            .iter()
+            .all(|s| s.iter().all(|&x| x < 1 << LANES64_MAX_BITS)));
+        // The lane reduction is `centered_from`'s: on IFMA lanes it needs a
+        // prime of 10 bits or more, and on AVX2 it is slower than scalar code.
+        if (self.backend == Backend::Ifma && self.m.bits() < 10) || self.backend == Backend::Avx2 {
+            return scalar::dot_scalar_reduce_to(self.m, dst, y, c);
+        }
+        dispatch!(self, dot_scalar_reduce_to(dst, y, c));
+    }
 }
 
 impl Kernels<'_> {
@@ -369,6 +397,37 @@ impl Kernels<'_> {
             // `supports` detected AVX-512F (with IFMA, or with DQ and BW).
             Backend::Ifma | Backend::Avx512 => unsafe { blocks512::permute_into(out, src, moves) },
             _ => scalar::permute_blocks_into(out, src, moves),
+        }
+    }
+
+    /// `u[i] ← ⌊Σ_j y[j][i]·inv[j] + 1/2⌋` in double precision: each word
+    /// rounded to the nearest double, multiplied by `inv[j]`, the products
+    /// added in order from zero, then `1/2`, and the sum truncated. With
+    /// `inv[j] = 1/q_j` and `y[j] < q_j` this is the integer nearest to
+    /// `Σ_j y_j/q_j`, the quotient of a centred basis conversion
+    /// ([`BasisConverter`]). The prime plays no part; the handle's backend
+    /// does: eight lanes of AVX-512 (with DQ, which IFMA and AVX-512 handles
+    /// imply) or scalar code (AVX2 has no conversion between 64-bit integers
+    /// and doubles). Both run the same IEEE operations in the same order,
+    /// so they agree bit for bit.
+    ///
+    /// # Panics
+    /// If the term counts or the lengths differ (an internal bug).
+    ///
+    /// [`BasisConverter`]: crate::math::rns::BasisConverter
+    pub fn nearest_quotients(&self, u: &mut [u64], y: &[&[u64]], inv: &[f64]) {
+        assert_eq!(y.len(), inv.len(), "quotients: term counts differ");
+        assert!(
+            y.iter().all(|s| s.len() == u.len()),
+            "kernel operands differ in length"
+        );
+        match self.backend {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: IFMA and AVX-512 handles are built only after
+            // `supports` detected AVX-512F and DQ (`Backend::cpu_supports`
+            // asks for DQ with IFMA too).
+            Backend::Ifma | Backend::Avx512 => unsafe { float512::nearest_quotients(u, y, inv) },
+            _ => scalar::nearest_quotients(u, y, inv),
         }
     }
 }
@@ -530,6 +589,44 @@ mod blocks512 {
     }
 }
 
+/// The quotients of a centred basis conversion in double precision with
+/// AVX-512F and DQ.
+#[cfg(target_arch = "x86_64")]
+mod float512 {
+    use std::arch::x86_64::{
+        _mm512_add_pd, _mm512_cvtepu64_pd, _mm512_cvttpd_epu64, _mm512_loadu_si512, _mm512_mul_pd,
+        _mm512_set1_pd, _mm512_setzero_pd, _mm512_storeu_si512,
+    };
+
+    /// [`super::Kernels::nearest_quotients`], eight coefficients at a time
+    /// (the conversions round to nearest as `as f64` does, and truncate as
+    /// `as u64` does; products and sums are not fused).
+    ///
+    /// # Safety
+    /// The CPU supports AVX-512F and DQ; every slice of `y` is as long as `u`,
+    /// and `inv` as long as `y`.
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub unsafe fn nearest_quotients(u: &mut [u64], y: &[&[u64]], inv: &[f64]) {
+        let whole = u.len() - u.len() % 8;
+        let half = _mm512_set1_pd(0.5);
+        for k in (0..whole).step_by(8) {
+            let mut sum = _mm512_setzero_pd();
+            for (limb, &f) in y.iter().zip(inv) {
+                // SAFETY: k + 8 ≤ whole ≤ limb.len(); unaligned load.
+                let x = unsafe { _mm512_loadu_si512(limb.as_ptr().add(k).cast()) };
+                sum = _mm512_add_pd(sum, _mm512_mul_pd(_mm512_cvtepu64_pd(x), _mm512_set1_pd(f)));
+            }
+            let q = _mm512_cvttpd_epu64(_mm512_add_pd(sum, half));
+            // SAFETY: k + 8 ≤ whole ≤ u.len(); unaligned store.
+            unsafe { _mm512_storeu_si512(u.as_mut_ptr().add(k).cast(), q) };
+        }
+        if whole < u.len() {
+            let tail: Vec<&[u64]> = y.iter().map(|limb| &limb[whole..]).collect();
+            super::scalar::nearest_quotients(&mut u[whole..], &tail, inv);
+        }
+    }
+}
+
 /// The reference: the scalar [`Modulus`] operations, sums in 128 bits.
 mod scalar {
     use std::mem::MaybeUninit;
@@ -654,6 +751,22 @@ mod scalar {
     pub fn dot_scalar_to(m: &Modulus, dst: &mut [u64], y: &[&[u64]], c: &[u64]) {
         for (k, d) in dst.iter_mut().enumerate() {
             *d = dot_one(m, y.iter().zip(c).map(|(x, &w)| (x[k], w)));
+        }
+    }
+
+    pub fn dot_scalar_reduce_to(m: &Modulus, dst: &mut [u64], y: &[&[u64]], c: &[u64]) {
+        for (k, d) in dst.iter_mut().enumerate() {
+            *d = dot_one(m, y.iter().zip(c).map(|(x, &w)| (m.reduce(x[k]), w)));
+        }
+    }
+
+    pub fn nearest_quotients(u: &mut [u64], y: &[&[u64]], inv: &[f64]) {
+        for (k, uk) in u.iter_mut().enumerate() {
+            let sum = y
+                .iter()
+                .zip(inv)
+                .fold(0.0, |s, (limb, &f)| s + limb[k] as f64 * f);
+            *uk = (sum + 0.5) as u64;
         }
     }
 }
@@ -1008,6 +1121,31 @@ macro_rules! simd_kernels {
         /// As [`add_assign`].
         #[target_feature(enable = $feat)]
         pub unsafe fn dot_scalar_to(m: &Modulus, dst: &mut [u64], y: &[&[u64]], cs: &[u64]) {
+            // SAFETY: guaranteed by the caller.
+            unsafe { dot_scalar_raw::<false>(m, dst, y, cs) }
+        }
+
+        /// # Safety
+        /// As [`add_assign`], except that the words of `y` need only be
+        /// below `2^61` (on IFMA lanes, for a prime of 10 bits or more).
+        #[target_feature(enable = $feat)]
+        pub unsafe fn dot_scalar_reduce_to(m: &Modulus, dst: &mut [u64], y: &[&[u64]], cs: &[u64]) {
+            // SAFETY: guaranteed by the caller.
+            unsafe { dot_scalar_raw::<true>(m, dst, y, cs) }
+        }
+
+        /// `Σ_j y[j]·cs[j] mod q`, each `y` word reduced first with `REDUCE`.
+        ///
+        /// # Safety
+        /// As [`dot_scalar_to`], or with `REDUCE` as [`dot_scalar_reduce_to`].
+        #[inline]
+        #[target_feature(enable = $feat)]
+        unsafe fn dot_scalar_raw<const REDUCE: bool>(
+            m: &Modulus,
+            dst: &mut [u64],
+            y: &[&[u64]],
+            cs: &[u64],
+        ) {
             let c = consts(m);
             let per = terms(m.bits());
             let wv: Vec<V> = cs.iter().map(|&w| splat(w)).collect();
@@ -1018,15 +1156,26 @@ macro_rules! simd_kernels {
                     let mut acc = acc_zero();
                     for (x, &w) in cy.iter().zip(cw) {
                         // SAFETY: every operand has dst.len() ≥ k + LANES elements.
-                        acc = unsafe { acc_mac(acc, ld(x.as_ptr().add(k)), w) };
+                        let mut v = unsafe { ld(x.as_ptr().add(k)) };
+                        if REDUCE {
+                            v = reduce_word(v, &c);
+                        }
+                        acc = acc_mac(acc, v, w);
                     }
                     res = add_mod(res, acc_reduce(acc, &c), &c);
                 }
                 // SAFETY: k + LANES ≤ s ≤ dst.len().
                 unsafe { st(dst.as_mut_ptr().add(k), res) };
             }
-            for (k, d) in dst.iter_mut().enumerate().skip(s) {
-                *d = super::scalar::dot_one(m, y.iter().zip(cs).map(|(x, &w)| (x[k], w)));
+            if s == dst.len() {
+                return;
+            }
+            let tail = &mut dst[s..];
+            let y: Vec<&[u64]> = y.iter().map(|x| &x[s..]).collect();
+            if REDUCE {
+                super::scalar::dot_scalar_reduce_to(m, tail, &y, cs);
+            } else {
+                super::scalar::dot_scalar_to(m, tail, &y, cs);
             }
         }
     };

@@ -1,5 +1,4 @@
-//! Fast (approximate) basis conversion, the building block of ModUp, ModDown
-//! and rescale.
+//! Basis conversion, the building block of ModUp, ModDown and rescale.
 //!
 //! Given residues `x_i = x mod q_i` over a source basis `S`, with
 //! `Q_S = ∏ q_i` and `Q̂_i = Q_S / q_i`:
@@ -9,17 +8,22 @@
 //! x'  = Σ_i y_i · Q̂_i  (mod t)          for each target prime t
 //! ```
 //!
-//! `x'` equals `x + u·Q_S` for some integer `0 ≤ u < |S|`. The overshoot
-//! `u` is the integer part of `Σ_i y_i / q_i`, which [`BasisConverter::quotients`]
-//! estimates in floating point; subtracting `u·Q_S` makes the conversion
-//! exact (the estimate is off only when the fractional part lies within
-//! about `|S|·2^-52` of an integer, which leaves the same `±Q_S` slack the
-//! schemes above tolerate anyway). Exactness matters for precision: the
-//! overshoot is never negative, so it would add a bias that the canonical
-//! embedding concentrates on a few slots. See `docs/key-switching.md`.
+//! `x'` equals `x + v·Q_S` for the integer `v = ⌊Σ_i y_i / q_i⌋ < |S|`, and
+//! `Σ_i y_i/q_i = v + x/Q_S`. Subtracting `v·Q_S` would give the residue of
+//! the representative in `[0, Q_S)`; subtracting `u·Q_S` with `u` the
+//! *nearest* integer to the sum gives the centred representative in
+//! `(−Q_S/2, Q_S/2]` instead, since the fraction `x/Q_S` rounds up exactly
+//! when `x > Q_S/2`. `u` is computed in double precision
+//! ([`crate::math::kernels::Kernels::nearest_quotients`]); it can be off
+//! only when `x/Q_S` lies within about `|S|·2^-52` of `1/2`, where it picks
+//! the other representative `x ∓ Q_S`, which key switching accepts.
+//! Centring matters for precision: an overshoot that is never negative
+//! would add a bias that the canonical embedding concentrates on a few
+//! slots. See `docs/key-switching.md`.
 
-use std::borrow::Cow;
+use zeroize::Zeroize;
 
+use crate::math::aligned::AlignedVec;
 use crate::math::kernels::Kernels;
 use crate::math::modulus::Modulus;
 use crate::math::ntt::{NttPlan, SubMulTarget};
@@ -31,32 +35,39 @@ pub struct BasisConverter {
     dst: Vec<Modulus>,
     /// `Q̂_i^{-1} mod q_i` per source prime.
     hat_inv: Vec<u64>,
-    /// `Q̂_i mod t`, indexed `[t][i]`.
-    hat_mod_dst: Vec<Vec<u64>>,
-    /// `Q_S mod t`.
-    q_mod_dst: Vec<u64>,
+    /// Per target prime `t`: `Q̂_i mod t` for each source prime, then
+    /// `−Q_S mod t`, the constants of the conversion's dot product.
+    dst_consts: Vec<Vec<u64>>,
     /// `1 / q_i` in floating point.
     inv_src: Vec<f64>,
-    /// `⌊Q_S/2⌋ mod q_i` for each source prime (centring offset).
-    half_src: Vec<u64>,
-    /// `⌊Q_S/2⌋ mod t` for each target prime.
-    half_dst: Vec<u64>,
+    /// Per target prime: whether a source prime is at least as large, so
+    /// that the scaled residues are reduced before their products.
+    reduce: Vec<bool>,
 }
 
 /// Per-polynomial state of a centred conversion, shared by all targets
-/// (see [`BasisConverter::prepare_centered`]).
+/// (see [`BasisConverter::prepare_centered`]). Its words are derived from
+/// the polynomial converted, which may be secret (ModDown in an
+/// encryption): they are zeroized when it is dropped.
 #[derive(Clone, Debug)]
-pub struct Prepared<'a> {
-    /// One source prime: the source residues themselves, borrowed. Several:
-    /// the scaled residues `y_i` of `x + ⌊Q_S/2⌋`.
-    y: Cow<'a, [u64]>,
-    /// Several source primes: the overshoot of each coefficient.
-    u: Vec<u64>,
+pub struct Prepared<'a>(Sources<'a>);
+
+#[derive(Clone, Debug)]
+enum Sources<'a> {
+    /// One source prime: the source residues themselves, borrowed.
+    One(&'a [u64]),
+    /// Several: the scaled residues `y_i`, limb after limb, and the rounded
+    /// quotient `u` of each coefficient.
+    Several { y: AlignedVec, u: AlignedVec },
 }
 
-/// `⌊Q/2⌋ mod t` for odd `Q` given `Q mod t`: `(Q mod t − 1)·2^{-1}`.
-fn half_mod(t: &Modulus, q_mod_t: u64) -> u64 {
-    t.mul(t.sub(q_mod_t, 1), t.inv(2).expect("odd prime"))
+impl Drop for Prepared<'_> {
+    fn drop(&mut self) {
+        if let Sources::Several { y, u } = &mut self.0 {
+            y.zeroize();
+            u.zeroize();
+        }
+    }
 }
 
 impl BasisConverter {
@@ -75,49 +86,31 @@ impl BasisConverter {
                 qi.inv(hat).expect("distinct primes")
             })
             .collect();
-        let hat_mod_dst = dst
+        let dst_consts = dst
             .iter()
             .map(|t| {
-                (0..src.len())
-                    .map(|i| {
-                        src.iter()
-                            .enumerate()
-                            .filter(|&(j, _)| j != i)
-                            .fold(1u64, |acc, (_, qj)| t.mul(acc, t.reduce(qj.value())))
-                    })
-                    .collect()
-            })
-            .collect();
-        let q_mod_dst: Vec<u64> = dst
-            .iter()
-            .map(|t| {
-                src.iter()
-                    .fold(1u64, |acc, q| t.mul(acc, t.reduce(q.value())))
+                let hats = (0..src.len()).map(|i| {
+                    src.iter()
+                        .enumerate()
+                        .filter(|&(j, _)| j != i)
+                        .fold(1u64, |acc, (_, qj)| t.mul(acc, t.reduce(qj.value())))
+                });
+                let q_s = src
+                    .iter()
+                    .fold(1u64, |acc, q| t.mul(acc, t.reduce(q.value())));
+                hats.chain([t.neg(q_s)]).collect()
             })
             .collect();
         Self {
-            half_src: src.iter().map(|q| half_mod(q, 0)).collect(),
-            half_dst: dst
-                .iter()
-                .zip(&q_mod_dst)
-                .map(|(t, &r)| half_mod(t, r))
-                .collect(),
             inv_src: src.iter().map(|q| 1.0 / q.value() as f64).collect(),
+            reduce: dst
+                .iter()
+                .map(|t| src.iter().any(|q| q.value() > t.value()))
+                .collect(),
             src: src.to_vec(),
             dst: dst.to_vec(),
             hat_inv,
-            hat_mod_dst,
-            q_mod_dst,
-        }
-    }
-
-    /// Step one, shared by all targets: `y_i = [x_i · Q̂_i^{-1}]_{q_i}`.
-    /// `src` holds the source limbs, `y` receives them (same layout).
-    pub fn scale_sources(&self, src: &[&[u64]], y: &mut [u64]) {
-        let n = src.first().map_or(0, |s| s.len());
-        for (i, (limb, out)) in src.iter().zip(y.chunks_exact_mut(n)).enumerate() {
-            out.copy_from_slice(limb);
-            Kernels::best(&self.src[i]).mul_scalar_assign(out, self.hat_inv[i]);
+            dst_consts,
         }
     }
 
@@ -129,53 +122,65 @@ impl BasisConverter {
     /// `x ∓ Q_S`; key switching accepts any representative, and ModDown then
     /// errs by one unit.
     ///
-    /// With one source prime this is a copy; with several, the residues of
-    /// `x + ⌊Q_S/2⌋` are scaled and the overshoot estimated, so that the
-    /// conversion is exact and then shifted back.
+    /// With one source prime nothing is computed (each target centres the
+    /// residues as it converts them); with several, the scaled residues
+    /// `y_i` and the rounded quotients `u` (module docs) are.
+    ///
+    /// # Panics
+    /// If `src` does not hold one limb per source prime, all of one length
+    /// (an internal bug).
     #[must_use]
     pub fn prepare_centered<'a>(&self, src: &[&'a [u64]]) -> Prepared<'a> {
+        assert_eq!(
+            src.len(),
+            self.src.len(),
+            "basis conversion: source limb count"
+        );
         let n = src.first().map_or(0, |s| s.len());
+        assert!(
+            src.iter().all(|s| s.len() == n),
+            "basis conversion: source limbs differ in length"
+        );
         if self.src.len() == 1 {
-            return Prepared {
-                y: Cow::Borrowed(src[0]),
-                u: Vec::new(),
-            };
+            return Prepared(Sources::One(src[0]));
         }
-        let mut shifted = vec![0u64; self.src.len() * n];
-        for (((out, limb), m), &h) in shifted
-            .chunks_exact_mut(n)
-            .zip(src)
-            .zip(&self.src)
-            .zip(&self.half_src)
-        {
-            for (o, &x) in out.iter_mut().zip(limb.iter()) {
-                *o = m.add(x, h);
-            }
+        let mut y = AlignedVec::with_capacity(self.src.len() * n);
+        for ((limb, q), &w) in src.iter().zip(&self.src).zip(&self.hat_inv) {
+            let start = y.len();
+            y.extend_from_slice(limb);
+            Kernels::best(q).mul_scalar_assign(&mut y[start..], w);
         }
-        let refs: Vec<&[u64]> = shifted.chunks_exact(n).collect();
-        let mut y = vec![0u64; self.src.len() * n];
-        self.scale_sources(&refs, &mut y);
-        let mut u = vec![0u64; n];
-        self.quotients(&y, &mut u);
-        Prepared {
-            y: Cow::Owned(y),
-            u,
+        let mut u = AlignedVec::zeroed(n);
+        if n > 0 {
+            let ys: Vec<&[u64]> = y.chunks_exact(n).collect();
+            Kernels::best(&self.src[0]).nearest_quotients(&mut u, &ys, &self.inv_src);
         }
+        Prepared(Sources::Several { y, u })
     }
 
     /// Second step of the centred exact conversion, for target `dst[ti]`:
-    /// `out = [x_c]_t` with `x_c ∈ (−Q_S/2, Q_S/2]`, in `[0, t)`.
+    /// `out = [x_c]_t` with `x_c ∈ (−Q_S/2, Q_S/2]`, in `[0, t)`. With
+    /// several source primes, one dot product per coefficient:
+    /// `Σ_i y_i·[Q̂_i]_t + u·[−Q_S]_t`.
     pub fn convert_centered_to(&self, prep: &Prepared<'_>, ti: usize, out: &mut [u64]) {
         let t = &self.dst[ti];
-        if self.src.len() == 1 {
+        let k = Kernels::best(t);
+        match &prep.0 {
             // x ∈ [0, q): centred is x − q when x > q/2.
-            Kernels::best(t).centered_from(out, &prep.y, self.src[0].value());
-            return;
-        }
-        self.convert_exact_to(&prep.y, &prep.u, ti, out);
-        let h = self.half_dst[ti];
-        for o in out.iter_mut() {
-            *o = t.sub(*o, h);
+            Sources::One(x) => k.centered_from(out, x, self.src[0].value()),
+            Sources::Several { y, u } => {
+                let n = u.len();
+                if n == 0 {
+                    return;
+                }
+                let terms: Vec<&[u64]> = y.chunks_exact(n).chain([&u[..]]).collect();
+                let consts = &self.dst_consts[ti];
+                if self.reduce[ti] {
+                    k.dot_scalar_reduce_to(out, &terms, consts);
+                } else {
+                    k.dot_scalar_to(out, &terms, consts);
+                }
+            }
         }
     }
 
@@ -190,8 +195,8 @@ impl BasisConverter {
         out: &mut [u64],
     ) {
         debug_assert_eq!(plan.modulus(), &self.dst[ti]);
-        if self.src.len() == 1 {
-            plan.forward_centered(out, &prep.y, self.src[0].value());
+        if let Sources::One(x) = prep.0 {
+            plan.forward_centered(out, x, self.src[0].value());
         } else {
             self.convert_centered_to(prep, ti, out);
             plan.forward(out);
@@ -213,61 +218,12 @@ impl BasisConverter {
         target: SubMulTarget<'_>,
     ) {
         debug_assert_eq!(plan.modulus(), &self.dst[ti]);
-        if self.src.len() == 1 {
-            plan.forward_centered_sub_mul(scratch, &prep.y, self.src[0].value(), w, target);
+        if let Sources::One(x) = prep.0 {
+            plan.forward_centered_sub_mul(scratch, x, self.src[0].value(), w, target);
             return;
         }
         self.convert_centered_forward(prep, ti, plan, scratch);
         target.finish(&Kernels::best(&self.dst[ti]), scratch, w);
-    }
-
-    /// The overshoot `u_k = ⌊Σ_i y_i[k] / q_i⌋` of each coefficient, with `y`
-    /// from [`Self::scale_sources`]; pass it to [`Self::convert_exact_to`].
-    pub fn quotients(&self, y: &[u64], u: &mut [u64]) {
-        let n = u.len();
-        for (k, uk) in u.iter_mut().enumerate() {
-            let s: f64 = self
-                .inv_src
-                .iter()
-                .enumerate()
-                .map(|(i, &inv)| y[i * n + k] as f64 * inv)
-                .sum();
-            *uk = s as u64;
-        }
-    }
-
-    /// Exact conversion for target `t = dst[ti]`:
-    /// `out = Σ_i y_i·Q̂_i − u·Q_S mod t`, the residue of the representative
-    /// in `[0, Q_S)`. Output in `[0, t)`.
-    pub fn convert_exact_to(&self, y: &[u64], u: &[u64], ti: usize, out: &mut [u64]) {
-        self.convert_to(y, ti, out);
-        let t = &self.dst[ti];
-        let qs = self.q_mod_dst[ti];
-        for (o, &uk) in out.iter_mut().zip(u) {
-            *o = t.sub(*o, t.mul(t.reduce(uk), qs));
-        }
-    }
-
-    /// Step two for one target prime `t = dst[ti]`: `out = Σ_i y_i · Q̂_i mod t`,
-    /// with `y` from [`Self::scale_sources`]. Output in `[0, t)`.
-    pub fn convert_to(&self, y: &[u64], ti: usize, out: &mut [u64]) {
-        let n = out.len();
-        let t = &self.dst[ti];
-        // The kernels take residues below t: a source prime above t leaves
-        // y_i to be reduced first.
-        let ys: Vec<std::borrow::Cow<'_, [u64]>> = y
-            .chunks_exact(n)
-            .zip(&self.src)
-            .map(|(yi, qi)| {
-                if qi.value() < t.value() {
-                    yi.into()
-                } else {
-                    yi.iter().map(|&x| t.reduce(x)).collect::<Vec<u64>>().into()
-                }
-            })
-            .collect();
-        let refs: Vec<&[u64]> = ys.iter().map(AsRef::as_ref).collect();
-        Kernels::best(t).dot_scalar_to(out, &refs, &self.hat_mod_dst[ti]);
     }
 }
 
@@ -275,72 +231,43 @@ impl BasisConverter {
 mod tests {
     use super::*;
     use crate::math::primes::ntt_primes_below;
-    use num_bigint::BigUint;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
-
-    #[test]
-    fn conversion_is_exact_up_to_a_small_multiple_of_q_s() {
-        let mut rng = ChaCha8Rng::seed_from_u64(11);
-        let primes = ntt_primes_below(60, 1024, 12, &[]);
-        let (src_p, dst_p) = primes.split_at(9);
-        let src: Vec<Modulus> = src_p.iter().map(|&q| Modulus::new(q)).collect();
-        let dst: Vec<Modulus> = dst_p.iter().map(|&q| Modulus::new(q)).collect();
-        let conv = BasisConverter::new(&src, &dst);
-        let q_s: BigUint = src_p.iter().map(|&q| BigUint::from(q)).product();
-        let n = 16;
-        // Uniform in [0, Q_S): 640 random bits reduced mod the 540-bit Q_S.
-        let xs: Vec<BigUint> = (0..n)
-            .map(|_| {
-                BigUint::from_bytes_le(&(0..80).map(|_| rng.gen::<u8>()).collect::<Vec<u8>>())
-                    % &q_s
-            })
-            .collect();
-        let limbs: Vec<Vec<u64>> = src_p
-            .iter()
-            .map(|&q| xs.iter().map(|x| (x % q).try_into().unwrap()).collect())
-            .collect();
-        let refs: Vec<&[u64]> = limbs.iter().map(Vec::as_slice).collect();
-        let mut y = vec![0u64; src.len() * n];
-        conv.scale_sources(&refs, &mut y);
-        let mut u = vec![0u64; n];
-        conv.quotients(&y, &mut u);
-        for (ti, &t) in dst_p.iter().enumerate() {
-            let mut exact = vec![0u64; n];
-            conv.convert_exact_to(&y, &u, ti, &mut exact);
-            for k in 0..n {
-                assert_eq!(
-                    u64::try_from(&xs[k] % t).unwrap(),
-                    exact[k],
-                    "exact conversion, coefficient {k}"
-                );
-            }
-            let mut out = vec![0u64; n];
-            conv.convert_to(&y, ti, &mut out);
-            for k in 0..n {
-                let ok = (0..src.len() as u64).any(|u| {
-                    let v: u64 = ((&xs[k] + &q_s * u) % t).try_into().unwrap();
-                    v == out[k]
-                });
-                assert!(ok, "coefficient {k} target {t}");
-            }
-        }
-    }
 
     #[test]
     fn centred_conversion_gives_the_representative_in_the_middle() {
         use num_bigint::BigInt;
         let mut rng = ChaCha8Rng::seed_from_u64(12);
-        let primes = ntt_primes_below(50, 1024, 6, &[]);
-        for split in [1usize, 3] {
-            let (src_p, dst_p) = primes.split_at(split);
+        // Sources as large as the targets, larger (reduced before their
+        // products) and smaller, one prime or several; the last case is a
+        // ModUp at the `n16k` preset (a 54- and a 40-bit prime into 40-,
+        // 52- and 54-bit primes).
+        let cases: [(&[u32], &[u32]); 6] = [
+            (&[50], &[50, 50, 50]),
+            (&[50, 50, 50], &[50, 50, 50]),
+            (&[61, 60], &[40, 30, 61]),
+            (&[30, 36, 40], &[61, 45]),
+            (&[52, 52], &[54, 40, 40]),
+            (&[54, 40], &[40, 40, 52, 54]),
+        ];
+        for (src_bits, dst_bits) in cases {
+            let mut used = Vec::new();
+            let mut pick = |bits: u32| {
+                let q = ntt_primes_below(bits, 1024, 1, &used)[0];
+                used.push(q);
+                q
+            };
+            let src_p: Vec<u64> = src_bits.iter().map(|&b| pick(b)).collect();
+            let dst_p: Vec<u64> = dst_bits.iter().map(|&b| pick(b)).collect();
+            let split = src_p.len();
             let src: Vec<Modulus> = src_p.iter().map(|&q| Modulus::new(q)).collect();
             let dst: Vec<Modulus> = dst_p.iter().map(|&q| Modulus::new(q)).collect();
             let conv = BasisConverter::new(&src, &dst);
             let q_s: BigInt = src_p.iter().map(|&q| BigInt::from(q)).product();
-            let n = 64;
-            // Values across (−Q/2, Q/2], with both edges.
-            let mut xs: Vec<BigInt> = (0..n - 2)
+            // A whole number of vectors and a tail.
+            let n = 67;
+            // Values across (−Q/2, Q/2], small ones of both signs, and both edges.
+            let mut xs: Vec<BigInt> = (0..n - 6)
                 .map(|_| {
                     BigInt::from_bytes_le(
                         num_bigint::Sign::Plus,
@@ -349,6 +276,7 @@ mod tests {
                         - &q_s / 2i32
                 })
                 .collect();
+            xs.extend([0, 1, -1, 12345].map(BigInt::from));
             xs.push(&q_s / 2i32);
             xs.push(-(&q_s / 2i32));
             let limbs: Vec<Vec<u64>> = src_p
@@ -367,7 +295,10 @@ mod tests {
                 for (k, x) in xs.iter().enumerate() {
                     let want = u64::try_from(((x % t) + t) % t).unwrap();
                     if k < n - 2 || split == 1 {
-                        assert_eq!(out[k], want, "{split} source primes, coefficient {k}");
+                        assert_eq!(
+                            out[k], want,
+                            "{src_bits:?}-bit into {dst_bits:?}-bit primes, coefficient {k}"
+                        );
                     } else {
                         // At ±⌊Q/2⌋ the float quotient may pick the other
                         // representative, x ∓ Q: either is a valid residue class member.
