@@ -243,8 +243,8 @@ impl AlignedVec {
     /// and more as needed).
     pub fn extend<I: IntoIterator<Item = u64>>(&mut self, words: I) {
         let mut words = words.into_iter();
+        self.reserve(words.size_hint().0);
         loop {
-            self.reserve(words.size_hint().0.max(1));
             let spare = self.spare_capacity_mut();
             let room = spare.len();
             let mut written = 0;
@@ -259,6 +259,16 @@ impl AlignedVec {
             if written < room {
                 return;
             }
+            // The buffer is full: it grows only if a word is left (a buffer
+            // filled exactly to its capacity keeps it).
+            let Some(w) = words.next() else {
+                return;
+            };
+            self.reserve(words.size_hint().0.saturating_add(1));
+            self.spare_capacity_mut()[0].write(w);
+            // SAFETY: the reserve made room for at least one word after
+            // `len`, now initialized.
+            unsafe { self.set_len(self.len + 1) };
         }
     }
 
@@ -396,6 +406,16 @@ mod tests {
         let mut f = AlignedVec::new();
         f.extend((0..3000u64).filter(|x| x % 3 == 0));
         assert!(aligned(&f) && f.iter().copied().eq((0..3000).step_by(3)));
+        // Filled exactly to its capacity, by one iterator or several, a
+        // buffer keeps that capacity.
+        let mut e = AlignedVec::with_capacity(64);
+        e.extend(0..64u64);
+        assert_eq!((e.len(), e.capacity()), (64, 64));
+        let mut e = AlignedVec::with_capacity(64);
+        e.extend(0..32u64);
+        e.extend((32..64u64).filter(|_| true));
+        assert_eq!((e.len(), e.capacity()), (64, 64));
+        assert!(e.iter().copied().eq(0..64));
         let z = AlignedVec::zeroed(8192);
         assert!(aligned(&z) && z.len() == 8192 && z.iter().all(|&x| x == 0));
         let c = v.clone();
