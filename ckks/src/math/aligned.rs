@@ -379,7 +379,15 @@ impl Zeroize for AlignedVec {
     /// leaves the length as it was.
     fn zeroize(&mut self) {
         self.as_mut_slice().zeroize();
-        self.spare_capacity_mut().zeroize();
+        // Word by word: `zeroize` on a `MaybeUninit` slice writes one byte
+        // at a time, eight times the stores (a secret key's drop took a
+        // quarter of its generation that way).
+        for w in self.spare_capacity_mut() {
+            // SAFETY: `w` is a valid, aligned word of the allocation; the
+            // volatile write is not elided, as `zeroize`'s are not.
+            unsafe { std::ptr::write_volatile(w, MaybeUninit::new(0)) };
+        }
+        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
     }
 }
 
