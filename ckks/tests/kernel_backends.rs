@@ -65,6 +65,8 @@ fn check(backend: Backend) -> usize {
             same(&|k, x| k.mul_to(x, &a, &b), "mul-to");
             // Appended after what the vector held.
             same(&|k, x| k.mul_into(x, &a, &b), "mul-into");
+            same(&|k, x| k.add_into(x, &a, &b), "add-into");
+            same(&|k, x| k.sub_into(x, &a, &b), "sub-into");
             same(&|k, x| k.mul_add_assign(x, &a, &b), "mul-add");
             same(&|k, x| k.mul_scalar_assign(x, w), "mul by constant");
             same(&|k, x| k.mul_scalar_assign(x, q - 1), "mul by q - 1");
@@ -318,6 +320,17 @@ fn scalar_kernels_match_the_definition() {
         .map(|(&u, &v)| modq(big(u) + big(q) - big(v)))
         .collect();
     assert_eq!(x, want, "sub");
+    // Appended after what the vector held.
+    let mut out = AlignedVec::from_slice(&[7]);
+    k.add_into(&mut out, &a, &b);
+    k.sub_into(&mut out, &a, &b);
+    let sums = a.iter().zip(&b).map(|(&u, &v)| modq(big(u) + big(v)));
+    let diffs = a
+        .iter()
+        .zip(&b)
+        .map(|(&u, &v)| modq(big(u) + big(q) - big(v)));
+    let want: Vec<u64> = std::iter::once(7).chain(sums).chain(diffs).collect();
+    assert_eq!(out[..], want[..], "add-into, sub-into");
     let mut x = a.clone();
     k.neg_assign(&mut x);
     let want: Vec<u64> = a.iter().map(|&u| modq(big(q) - big(u))).collect();

@@ -3,6 +3,7 @@
 use super::Evaluator;
 use crate::ciphertext::Ciphertext;
 use crate::error::{Error, Result};
+use crate::math::poly::RnsPoly;
 use crate::math::rns::Basis;
 use crate::meta::Scale;
 use crate::plaintext::Plaintext;
@@ -13,9 +14,15 @@ impl Evaluator {
     /// # Errors
     /// [`Error::ParamsMismatch`], [`Error::LevelMismatch`], [`Error::ScaleMismatch`].
     pub fn add(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext> {
-        let mut c = a.clone();
-        self.add_assign(&mut c, b)?;
-        Ok(c)
+        self.check_pair("add", a, b)?;
+        let rns = self.params.rns();
+        // Into new memory in one pass per limb (no copy of `a` first).
+        Ok(Ciphertext {
+            c0: RnsPoly::sum(rns, &a.c0, &b.c0),
+            c1: RnsPoly::sum(rns, &a.c1, &b.c1),
+            scale: a.scale,
+            params_id: a.params_id,
+        })
     }
 
     /// `a += b`.
@@ -35,9 +42,14 @@ impl Evaluator {
     /// # Errors
     /// As [`Self::add`].
     pub fn sub(&self, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext> {
-        let mut c = a.clone();
-        self.sub_assign(&mut c, b)?;
-        Ok(c)
+        self.check_pair("sub", a, b)?;
+        let rns = self.params.rns();
+        Ok(Ciphertext {
+            c0: RnsPoly::difference(rns, &a.c0, &b.c0),
+            c1: RnsPoly::difference(rns, &a.c1, &b.c1),
+            scale: a.scale,
+            params_id: a.params_id,
+        })
     }
 
     /// `a −= b`.
@@ -76,9 +88,14 @@ impl Evaluator {
     /// # Errors
     /// [`Error::ParamsMismatch`], [`Error::LevelMismatch`], [`Error::ScaleMismatch`].
     pub fn add_plain(&self, a: &Ciphertext, p: &Plaintext) -> Result<Ciphertext> {
-        let mut c = a.clone();
-        self.add_plain_assign(&mut c, p)?;
-        Ok(c)
+        self.check_plain("add_plain", a, p)?;
+        Self::check_scales("add_plain", a.scale, p.scale)?;
+        Ok(Ciphertext {
+            c0: RnsPoly::sum(self.params.rns(), &a.c0, &p.poly),
+            c1: a.c1.clone(),
+            scale: a.scale,
+            params_id: a.params_id,
+        })
     }
 
     /// `a += p`.
@@ -99,9 +116,12 @@ impl Evaluator {
     pub fn sub_plain(&self, a: &Ciphertext, p: &Plaintext) -> Result<Ciphertext> {
         self.check_plain("sub_plain", a, p)?;
         Self::check_scales("sub_plain", a.scale, p.scale)?;
-        let mut c = a.clone();
-        c.c0.sub_assign(self.params.rns(), &p.poly);
-        Ok(c)
+        Ok(Ciphertext {
+            c0: RnsPoly::difference(self.params.rns(), &a.c0, &p.poly),
+            c1: a.c1.clone(),
+            scale: a.scale,
+            params_id: a.params_id,
+        })
     }
 
     /// Residues of `round(value)` in every prime of `Q_level`, or an error if

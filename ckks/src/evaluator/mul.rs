@@ -19,9 +19,15 @@ impl Evaluator {
     /// [`Error::Transparent`] if `p` is zero (the result would reveal nothing
     /// but would carry no mask).
     pub fn mul_plain(&self, a: &Ciphertext, p: &Plaintext) -> Result<Ciphertext> {
-        let mut c = a.clone();
-        self.mul_plain_assign(&mut c, p)?;
-        Ok(c)
+        self.check_mul_plain(a, p)?;
+        let rns = self.params.rns();
+        // Into new memory in one pass per limb (no copy of `a` first).
+        Ok(Ciphertext {
+            c0: RnsPoly::product(rns, &a.c0, &p.poly),
+            c1: RnsPoly::product(rns, &a.c1, &p.poly),
+            scale: a.scale.times(p.scale),
+            params_id: a.params_id,
+        })
     }
 
     /// `a ⊙= p`.
@@ -29,14 +35,21 @@ impl Evaluator {
     /// # Errors
     /// As [`Self::mul_plain`].
     pub fn mul_plain_assign(&self, a: &mut Ciphertext, p: &Plaintext) -> Result<()> {
-        self.check_plain_pair("mul_plain", a, p)?;
-        if p.poly.data().iter().all(|&x| x == 0) {
-            return Err(Error::Transparent { op: "mul_plain" });
-        }
+        self.check_mul_plain(a, p)?;
         let rns = self.params.rns();
         a.c0.mul_assign(rns, &p.poly);
         a.c1.mul_assign(rns, &p.poly);
         a.scale = a.scale.times(p.scale);
+        Ok(())
+    }
+
+    /// The checks of a product with a plaintext, which must not be zero (the
+    /// product would be a transparent encryption of zero).
+    fn check_mul_plain(&self, a: &Ciphertext, p: &Plaintext) -> Result<()> {
+        self.check_plain_pair("mul_plain", a, p)?;
+        if p.poly.data().iter().all(|&x| x == 0) {
+            return Err(Error::Transparent { op: "mul_plain" });
+        }
         Ok(())
     }
 

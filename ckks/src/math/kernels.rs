@@ -12,8 +12,9 @@
 //!   accumulated lazily in two words per lane and reduced once per block of
 //!   terms, the inner product with the key-switching digits and the second
 //!   step of a basis conversion;
-//! - [`Kernels::mul_into`] and [`Kernels::dot_into`]: a product and a sum
-//!   of products appended to a vector (a new limb written once, with no copy
+//! - [`Kernels::mul_into`], [`Kernels::add_into`], [`Kernels::sub_into`]
+//!   and [`Kernels::dot_into`]: a product, sum, difference or sum of
+//!   products appended to a vector (a new limb written once, with no copy
 //!   or zero fill first), and [`Kernels::sub_mul_scalar_add`], ModDown
 //!   adding into a polynomial;
 //! - [`Kernels::centered_from`] and [`Kernels::dot_scalar_reduce_to`]: a
@@ -221,6 +222,25 @@ impl<'m> Kernels<'m> {
     pub fn mul_into(&self, out: &mut AlignedVec, a: &[u64], b: &[u64]) {
         assert_eq!(a.len(), b.len(), "kernel operands differ in length");
         dispatch!(self, mul_into(out, a, b));
+    }
+
+    /// Appends `a[i] + b[i] mod q` to `out`: a sum into a new limb in one
+    /// pass (no copy of `a` first).
+    ///
+    /// # Panics
+    /// If the slices differ in length (an internal bug).
+    pub fn add_into(&self, out: &mut AlignedVec, a: &[u64], b: &[u64]) {
+        assert_eq!(a.len(), b.len(), "kernel operands differ in length");
+        dispatch!(self, add_into(out, a, b));
+    }
+
+    /// Appends `a[i] − b[i] mod q` to `out`, as [`Self::add_into`].
+    ///
+    /// # Panics
+    /// If the slices differ in length (an internal bug).
+    pub fn sub_into(&self, out: &mut AlignedVec, a: &[u64], b: &[u64]) {
+        assert_eq!(a.len(), b.len(), "kernel operands differ in length");
+        dispatch!(self, sub_into(out, a, b));
     }
 
     /// Appends `len` words `Σ_j a[j][i]·b[j][i] mod q` to `out`:
@@ -674,6 +694,14 @@ mod scalar {
         out.extend(a.iter().zip(b).map(|(&x, &y)| m.mul(x, y)));
     }
 
+    pub fn add_into(m: &Modulus, out: &mut AlignedVec, a: &[u64], b: &[u64]) {
+        out.extend(a.iter().zip(b).map(|(&x, &y)| m.add(x, y)));
+    }
+
+    pub fn sub_into(m: &Modulus, out: &mut AlignedVec, a: &[u64], b: &[u64]) {
+        out.extend(a.iter().zip(b).map(|(&x, &y)| m.sub(x, y)));
+    }
+
     pub fn dot_write(m: &Modulus, dst: &mut [MaybeUninit<u64>], a: &[&[u64]], b: &[&[u64]]) {
         for (k, d) in dst.iter_mut().enumerate() {
             d.write(dot_one(m, a.iter().zip(b).map(|(x, y)| (x[k], y[k]))));
@@ -914,6 +942,42 @@ macro_rules! simd_kernels {
             };
             // SAFETY: the features are this module's; the loads stay in `a`, `b`.
             unsafe { append_with(out, a.len(), vector, |k| m.mul(a[k], b[k])) };
+        }
+
+        /// # Safety
+        /// As [`add_assign`]; `a.len() == b.len()`.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn add_into(
+            m: &Modulus,
+            out: &mut crate::math::aligned::AlignedVec,
+            a: &[u64],
+            b: &[u64],
+        ) {
+            let c = consts(m);
+            let vector = |k: usize| {
+                // SAFETY: `append_with` asks for k + LANES ≤ a.len() = b.len().
+                unsafe { add_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c) }
+            };
+            // SAFETY: the features are this module's; the loads stay in `a`, `b`.
+            unsafe { append_with(out, a.len(), vector, |k| m.add(a[k], b[k])) };
+        }
+
+        /// # Safety
+        /// As [`add_assign`]; `a.len() == b.len()`.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn sub_into(
+            m: &Modulus,
+            out: &mut crate::math::aligned::AlignedVec,
+            a: &[u64],
+            b: &[u64],
+        ) {
+            let c = consts(m);
+            let vector = |k: usize| {
+                // SAFETY: `append_with` asks for k + LANES ≤ a.len() = b.len().
+                unsafe { sub_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c) }
+            };
+            // SAFETY: the features are this module's; the loads stay in `a`, `b`.
+            unsafe { append_with(out, a.len(), vector, |k| m.sub(a[k], b[k])) };
         }
 
         /// # Safety

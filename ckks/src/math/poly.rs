@@ -211,6 +211,47 @@ impl<D> RnsPoly<D> {
         }
     }
 
+    /// `a + b` as a new polynomial.
+    #[must_use]
+    pub fn sum(ctx: &RnsContext, a: &Self, b: &Self) -> Self {
+        a.check_same_basis(b, "poly sum");
+        Self::limbwise(ctx, a, b, |k, o, x, y| k.add_into(o, x, y))
+    }
+
+    /// `a − b` as a new polynomial.
+    #[must_use]
+    pub fn difference(ctx: &RnsContext, a: &Self, b: &Self) -> Self {
+        a.check_same_basis(b, "poly difference");
+        Self::limbwise(ctx, a, b, |k, o, x, y| k.sub_into(o, x, y))
+    }
+
+    /// A new polynomial over `a`'s basis, each limb appended by `op` from
+    /// the limbs of `a` and `b` (one pass: no copy of `a` or zero fill
+    /// first).
+    fn limbwise(
+        ctx: &RnsContext,
+        a: &Self,
+        b: &Self,
+        op: impl Fn(&Kernels<'_>, &mut AlignedVec, &[u64], &[u64]),
+    ) -> Self {
+        let (n, basis) = (a.n, a.basis);
+        let mut data = AlignedVec::with_capacity(a.data.len());
+        for (i, (x, y)) in a
+            .data
+            .chunks_exact(n)
+            .zip(b.data.chunks_exact(n))
+            .enumerate()
+        {
+            op(&Kernels::best(ctx.modulus(basis, i)), &mut data, x, y);
+        }
+        Self {
+            n,
+            basis,
+            data,
+            _domain: PhantomData,
+        }
+    }
+
     /// `self = −self`.
     pub fn neg_assign(&mut self, ctx: &RnsContext) {
         let (n, basis) = (self.n, self.basis);
@@ -390,23 +431,7 @@ impl RnsPoly<Eval> {
     #[must_use]
     pub fn product(ctx: &RnsContext, a: &Self, b: &Self) -> Self {
         a.check_same_basis(b, "poly product");
-        let (n, basis) = (a.n, a.basis);
-        // Written once, limb by limb (no copy of `a` or zero fill first).
-        let mut data = AlignedVec::with_capacity(a.data.len());
-        for (i, (x, y)) in a
-            .data
-            .chunks_exact(n)
-            .zip(b.data.chunks_exact(n))
-            .enumerate()
-        {
-            Kernels::best(ctx.modulus(basis, i)).mul_into(&mut data, x, y);
-        }
-        Self {
-            n,
-            basis,
-            data,
-            _domain: PhantomData,
-        }
+        Self::limbwise(ctx, a, b, |k, o, x, y| k.mul_into(o, x, y))
     }
 }
 
