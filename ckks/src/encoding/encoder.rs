@@ -184,17 +184,11 @@ impl Encoder {
         let coeff = pt.poly.to_coeff(rns);
         let n = rns.n();
         let limbs = coeff.num_limbs();
-        let crt = self.params.crt();
-        let mut residues = vec![0u64; limbs];
-        let mut scratch = vec![0u64; limbs];
-        let inv_delta = 1.0 / pt.scale.value();
+        let residues: Vec<&[u64]> = (0..limbs).map(|i| coeff.limb(i)).collect();
         let mut m = vec![0f64; n];
-        for (k, out) in m.iter_mut().enumerate() {
-            for (i, r) in residues.iter_mut().enumerate() {
-                *r = coeff.data()[i * n + k];
-            }
-            *out = crt.centered_f64(&residues, &mut scratch) * inv_delta;
-        }
+        self.params
+            .crt()
+            .centered_f64_limbs(&residues, 1.0 / pt.scale.value(), &mut m);
         let half = n / 2;
         let mut w: Vec<Complex> = (0..half).map(|k| Complex::new(m[k], m[k + half])).collect();
         self.params.embedding().forward(&mut w);

@@ -7,6 +7,8 @@
 //! rounding, so a small negative value keeps its full precision; only the
 //! final Horner evaluation is in `f64`.
 
+use crate::math::aligned::AlignedVec;
+use crate::math::kernels::Kernels;
 use crate::math::modulus::Modulus;
 
 /// Tables for every level of a prime chain.
@@ -93,6 +95,65 @@ impl CrtTables {
         }
         let d = &mut scratch[..r.len()];
         self.digits(r, d);
+        self.centered_from_digits(d)
+    }
+
+    /// [`Self::centered_f64`] of `out.len()` coefficients at once, each
+    /// times `factor`: `limbs[i]` holds their residues mod `q_i`
+    /// (`i ≤ ℓ`). The mixed-radix digits are computed limb by limb with
+    /// the vector kernels: digit `i` is
+    /// `(r_i − Σ_{j<i} a_j·[q_0 ⋯ q_{j−1}]_{q_i})·[q_0 ⋯ q_{i−1}]^{-1}`,
+    /// one dot product with constants ([`Kernels::dot_scalar_reduce_to`],
+    /// as a digit of a larger prime may exceed `q_i`) and one Shoup
+    /// product per digit; the comparison with `⌊Q_ℓ/2⌋` and the evaluation
+    /// in `f64` follow per coefficient. The digits are exact, so the values
+    /// are those of [`Self::centered_f64`], bit for bit.
+    ///
+    /// # Panics
+    /// If there are no limbs or more than the chain's primes, or the limbs
+    /// and `out` differ in length (an internal bug).
+    pub fn centered_f64_limbs(&self, limbs: &[&[u64]], factor: f64, out: &mut [f64]) {
+        let (l, n) = (limbs.len(), out.len());
+        assert!(
+            (1..=self.q.len()).contains(&l),
+            "CRT: {l} limbs for a chain of {}",
+            self.q.len()
+        );
+        assert!(
+            limbs.iter().all(|x| x.len() == n),
+            "CRT: limbs and output differ in length"
+        );
+        if l == 1 {
+            for (o, &r) in out.iter_mut().zip(limbs[0]) {
+                *o = self.q[0].center(r) as f64 * factor;
+            }
+            return;
+        }
+        // Digit 0 is r_0 itself; digit i from the digits before it.
+        let mut digits = AlignedVec::with_capacity(l * n);
+        digits.extend_from_slice(limbs[0]);
+        let mut sum = AlignedVec::zeroed(n);
+        for (i, limb) in limbs.iter().enumerate().skip(1) {
+            let k = Kernels::best(&self.q[i]);
+            let below: Vec<&[u64]> = digits.chunks_exact(n).collect();
+            k.dot_scalar_reduce_to(&mut sum, &below, &self.prefix[i][..i]);
+            let start = digits.len();
+            digits.extend_from_slice(limb);
+            k.sub_mul_scalar_assign(&mut digits[start..], &sum, self.prefix_inv[i]);
+        }
+        let mut d = vec![0u64; l];
+        for (c, o) in out.iter_mut().enumerate() {
+            for (i, x) in d.iter_mut().enumerate() {
+                *x = digits[i * n + c];
+            }
+            *o = self.centered_from_digits(&mut d) * factor;
+        }
+    }
+
+    /// The centred value of the integer with mixed-radix digits `d` (two or
+    /// more; overwritten).
+    fn centered_from_digits(&self, d: &mut [u64]) -> f64 {
+        let level = d.len() - 1;
         let half = &self.half[level];
         // Lexicographic comparison from the most significant digit.
         let above_half = d
@@ -148,6 +209,7 @@ mod tests {
             let q: BigInt = qs.iter().map(|&x| BigInt::from(x)).product();
             let half = &q / 2;
             let mut scratch = vec![0; qs.len()];
+            let (mut residues, mut values) = (Vec::new(), Vec::new());
             for k in 0..2000 {
                 // Mix of random, tiny positive and tiny negative values.
                 let x: BigInt = match k % 3 {
@@ -169,6 +231,18 @@ mod tests {
                 let want: f64 = x.to_string().parse().unwrap();
                 let rel = ((got - want) / want.abs().max(1.0)).abs();
                 assert!(rel < 1e-15, "level {level}: got {got}, want {want}");
+                residues.push(r);
+                values.push(got);
+            }
+            // All the coefficients at once, limb by limb: the same values.
+            let limbs: Vec<Vec<u64>> = (0..=level)
+                .map(|i| residues.iter().map(|r| r[i]).collect())
+                .collect();
+            let refs: Vec<&[u64]> = limbs.iter().map(Vec::as_slice).collect();
+            let mut out = vec![0.0; values.len()];
+            t.centered_f64_limbs(&refs, 0.5, &mut out);
+            for (k, (&got, &want)) in out.iter().zip(&values).enumerate() {
+                assert_eq!(got, want * 0.5, "level {level}, coefficient {k}");
             }
         }
     }
