@@ -28,6 +28,106 @@ use zeroize::Zeroize;
 /// AVX-512 vector.
 pub const ALIGN: usize = 64;
 
+/// Blocks of at least this many bytes are kept for reuse when freed
+/// ([`Recycled`]); smaller ones go back to the allocator, whose bins reuse
+/// them anyway.
+const RECYCLE_MIN_BYTES: usize = 128 << 10;
+
+/// At most this many blocks, and this many bytes, are kept per thread.
+const RECYCLE_MAX_BLOCKS: usize = 16;
+const RECYCLE_MAX_BYTES: usize = 32 << 20;
+
+/// Large blocks freed on this thread, kept for the next buffers of about
+/// their size. glibc returns the top of its heap to the system when more
+/// than a threshold is free there, and serves requests above another
+/// threshold with fresh mappings, both tuned for other workloads: a key
+/// switch at `N = 16384` frees about ten blocks of a mebibyte, and the
+/// pages came back as page faults on every call (a rotation at the `n16k`
+/// preset spent a tenth of its time in the kernel). The blocks hold
+/// whatever their last buffer left, as freed memory does; secrets are
+/// wiped before their buffers are dropped.
+struct Recycled {
+    /// Each block's start and the capacity (in words) it was allocated for.
+    blocks: Vec<(NonNull<u8>, usize)>,
+    bytes: usize,
+}
+
+impl Recycled {
+    /// A kept block for at least `cap` words and at most twice as many
+    /// (the smallest such), if any.
+    fn take(&mut self, cap: usize) -> Option<(NonNull<u8>, usize)> {
+        let (i, _) = self
+            .blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, &(_, c))| c >= cap && c / 2 <= cap)
+            .min_by_key(|(_, &(_, c))| c)?;
+        let block = self.blocks.swap_remove(i);
+        self.bytes -= AlignedVec::layout(block.1).size();
+        Some(block)
+    }
+
+    /// Keeps the block if it is large and there is room; returns it
+    /// otherwise.
+    fn keep(&mut self, raw: NonNull<u8>, cap: usize) -> Option<(NonNull<u8>, usize)> {
+        let size = AlignedVec::layout(cap).size();
+        if size < RECYCLE_MIN_BYTES
+            || self.blocks.len() >= RECYCLE_MAX_BLOCKS
+            || self.bytes + size > RECYCLE_MAX_BYTES
+        {
+            return Some((raw, cap));
+        }
+        self.blocks.push((raw, cap));
+        self.bytes += size;
+        None
+    }
+}
+
+impl Drop for Recycled {
+    fn drop(&mut self) {
+        for &(raw, cap) in &self.blocks {
+            // SAFETY: every kept block came from the global allocator with
+            // `layout(cap)` and is owned by this list alone.
+            unsafe { alloc::dealloc(raw.as_ptr(), AlignedVec::layout(cap)) };
+        }
+    }
+}
+
+thread_local! {
+    static RECYCLED: std::cell::RefCell<Recycled> = const {
+        std::cell::RefCell::new(Recycled { blocks: Vec::new(), bytes: 0 })
+    };
+}
+
+/// A kept block for `cap` words ([`Recycled::take`]), if this thread has one.
+fn take_recycled(cap: usize) -> Option<(NonNull<u8>, usize)> {
+    if AlignedVec::layout(cap).size() < RECYCLE_MIN_BYTES {
+        return None;
+    }
+    RECYCLED
+        .try_with(|r| r.try_borrow_mut().ok().and_then(|mut r| r.take(cap)))
+        .ok()
+        .flatten()
+}
+
+/// Frees a block of `cap` words, or keeps it for reuse on this thread.
+///
+/// # Safety
+/// `raw` was allocated by the global allocator with `AlignedVec::layout(cap)`
+/// and is not used again by the caller.
+unsafe fn release(raw: NonNull<u8>, cap: usize) {
+    let back = RECYCLED
+        .try_with(|r| match r.try_borrow_mut() {
+            Ok(mut r) => r.keep(raw, cap),
+            Err(_) => Some((raw, cap)),
+        })
+        .unwrap_or(Some((raw, cap)));
+    if let Some((raw, cap)) = back {
+        // SAFETY: guaranteed by the caller; the block was not kept.
+        unsafe { alloc::dealloc(raw.as_ptr(), AlignedVec::layout(cap)) };
+    }
+}
+
 /// A type aligned as a cache line, for [`AlignedVec::new`]'s dangling
 /// pointer.
 #[repr(align(64))]
@@ -45,7 +145,11 @@ const _: () = assert!(std::mem::align_of::<Line>() == ALIGN);
 /// cache line inside it. Asking the allocator for 64-byte alignment instead
 /// would be simpler, but glibc serves large aligned requests by mapping
 /// fresh pages every time, and the page faults made a rotation about a
-/// quarter slower; ordinary requests reuse freed memory.
+/// quarter slower; ordinary requests reuse freed memory. Blocks of
+/// 128 KiB or more are in addition kept for reuse by the thread that
+/// frees them, up to 16 blocks and 32 MiB per thread: a key switch at
+/// `N = 16384` frees about ten blocks of a mebibyte per call, whose pages
+/// glibc would otherwise hand back to the system and fault in again.
 pub struct AlignedVec {
     /// The first word, on a cache line.
     ptr: NonNull<u64>,
@@ -125,34 +229,45 @@ impl AlignedVec {
     /// Moves the words into a new block of `cap > 0` words (zeroed if
     /// `zero`) and frees the old one.
     fn allocate(&mut self, cap: usize, zero: bool) {
-        let layout = Self::layout(cap);
-        // SAFETY: the layout has non-zero size.
-        let raw = unsafe {
-            if zero {
-                alloc::alloc_zeroed(layout)
-            } else {
-                alloc::alloc(layout)
+        let want = cap;
+        let (raw, cap, stale) = if let Some((raw, kept)) = take_recycled(cap) {
+            (raw.as_ptr(), kept, true)
+        } else {
+            let layout = Self::layout(cap);
+            // SAFETY: the layout has non-zero size.
+            let raw = unsafe {
+                if zero {
+                    alloc::alloc_zeroed(layout)
+                } else {
+                    alloc::alloc(layout)
+                }
+            };
+            if raw.is_null() {
+                alloc::handle_alloc_error(layout)
             }
+            (raw, cap, false)
         };
-        if raw.is_null() {
-            alloc::handle_alloc_error(layout)
-        }
         // The block is 8-aligned, so the first cache line in it starts at
         // most ALIGN − 8 bytes in, and `cap` words fit after it.
         let skip = (ALIGN - raw as usize % ALIGN) % ALIGN;
         debug_assert!(skip <= ALIGN - 8);
-        // SAFETY: `skip + 8·cap ≤ layout.size()`, inside the block.
+        // SAFETY: `skip + 8·cap ≤ layout(cap).size()`, inside the block.
         let ptr = unsafe { raw.add(skip) }.cast::<u64>();
+        if zero && stale {
+            // A kept block holds old words: the `want` asked for are zeroed.
+            // SAFETY: `want ≤ cap` words from `ptr` lie inside the block.
+            unsafe { std::ptr::write_bytes(ptr, 0, want) };
+        }
         if self.cap > 0 {
             // SAFETY: the old words are initialized up to `len ≤ cap`; the
             // blocks are distinct; the old block was allocated with
             // `layout(self.cap)` and `skip` bytes before `self.ptr`, and is
-            // freed once, here.
+            // released once, here.
             unsafe {
                 std::ptr::copy_nonoverlapping(self.ptr.as_ptr(), ptr, self.len);
-                alloc::dealloc(
-                    self.ptr.as_ptr().cast::<u8>().sub(self.skip),
-                    Self::layout(self.cap),
+                release(
+                    NonNull::new_unchecked(self.ptr.as_ptr().cast::<u8>().sub(self.skip)),
+                    self.cap,
                 );
             }
         }
@@ -308,11 +423,11 @@ impl Drop for AlignedVec {
     fn drop(&mut self) {
         if self.cap > 0 {
             // SAFETY: the block starts `skip` bytes before `ptr`, was
-            // allocated with this layout and is freed once.
+            // allocated with `layout(cap)` and is released once.
             unsafe {
-                alloc::dealloc(
-                    self.ptr.as_ptr().cast::<u8>().sub(self.skip),
-                    Self::layout(self.cap),
+                release(
+                    NonNull::new_unchecked(self.ptr.as_ptr().cast::<u8>().sub(self.skip)),
+                    self.cap,
                 );
             }
         }
@@ -428,6 +543,33 @@ mod tests {
         assert!(aligned(&z) && z.len() == 8192 && z.iter().all(|&x| x == 0));
         let c = v.clone();
         assert!(aligned(&c) && c == v);
+    }
+
+    #[test]
+    fn large_blocks_are_reused_zeroed_when_asked() {
+        // A block of 1 MiB, dirtied and dropped, serves the next buffer of
+        // that size on this thread: aligned, and zero where `zeroed` says.
+        let words = 1 << 17;
+        let mut a = AlignedVec::zeroed(words);
+        a.iter_mut().for_each(|x| *x = u64::MAX);
+        let block = a.as_ptr();
+        drop(a);
+        let z = AlignedVec::zeroed(words);
+        assert_eq!(z.as_ptr(), block, "the freed block is reused");
+        assert!(aligned(&z) && z.len() == words && z.iter().all(|&x| x == 0));
+        // A much smaller request does not take it (at most twice the size).
+        drop(z);
+        let small = AlignedVec::with_capacity(words / 4);
+        assert_ne!(small.as_ptr(), block);
+        assert_eq!(small.capacity(), words / 4);
+        // Nor does a larger one, which gets a block of its own.
+        let big = AlignedVec::with_capacity(words + 1);
+        assert_ne!(big.as_ptr(), block);
+        assert!(big.capacity() > words);
+        // A block kept for `words` serves a request for fewer words, up to
+        // half, and keeps its capacity.
+        let half = AlignedVec::with_capacity(words / 2 + 1);
+        assert_eq!((half.as_ptr(), half.capacity()), (block, words));
     }
 
     #[test]
