@@ -926,6 +926,28 @@ macro_rules! simd_kernels {
             unsafe { out.set_len(start + len) };
         }
 
+        /// Appends `lane` of each vector of `a` and `b` to `out`, and `word`
+        /// (the scalar reference) of the words of the tail.
+        ///
+        /// # Safety
+        /// The CPU supports this module's features; `a.len() == b.len()`.
+        #[inline]
+        #[target_feature(enable = $feat)]
+        unsafe fn zip_into(
+            out: &mut crate::math::aligned::AlignedVec,
+            a: &[u64],
+            b: &[u64],
+            lane: impl Fn(V, V) -> V,
+            word: impl Fn(u64, u64) -> u64,
+        ) {
+            let vector = |k: usize| {
+                // SAFETY: `append_with` asks for k + LANES ≤ a.len() = b.len().
+                unsafe { lane(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k))) }
+            };
+            // SAFETY: the features are this module's; the loads stay in `a`, `b`.
+            unsafe { append_with(out, a.len(), vector, |k| word(a[k], b[k])) };
+        }
+
         /// # Safety
         /// As [`add_assign`]; `a.len() == b.len()`.
         #[target_feature(enable = $feat)]
@@ -936,12 +958,8 @@ macro_rules! simd_kernels {
             b: &[u64],
         ) {
             let c = consts(m);
-            let vector = |k: usize| {
-                // SAFETY: `append_with` asks for k + LANES ≤ a.len() = b.len().
-                unsafe { mul_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c) }
-            };
-            // SAFETY: the features are this module's; the loads stay in `a`, `b`.
-            unsafe { append_with(out, a.len(), vector, |k| m.mul(a[k], b[k])) };
+            // SAFETY: guaranteed by the caller.
+            unsafe { zip_into(out, a, b, |x, y| mul_mod(x, y, &c), |x, y| m.mul(x, y)) };
         }
 
         /// # Safety
@@ -954,12 +972,8 @@ macro_rules! simd_kernels {
             b: &[u64],
         ) {
             let c = consts(m);
-            let vector = |k: usize| {
-                // SAFETY: `append_with` asks for k + LANES ≤ a.len() = b.len().
-                unsafe { add_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c) }
-            };
-            // SAFETY: the features are this module's; the loads stay in `a`, `b`.
-            unsafe { append_with(out, a.len(), vector, |k| m.add(a[k], b[k])) };
+            // SAFETY: guaranteed by the caller.
+            unsafe { zip_into(out, a, b, |x, y| add_mod(x, y, &c), |x, y| m.add(x, y)) };
         }
 
         /// # Safety
@@ -972,12 +986,8 @@ macro_rules! simd_kernels {
             b: &[u64],
         ) {
             let c = consts(m);
-            let vector = |k: usize| {
-                // SAFETY: `append_with` asks for k + LANES ≤ a.len() = b.len().
-                unsafe { sub_mod(ld(a.as_ptr().add(k)), ld(b.as_ptr().add(k)), &c) }
-            };
-            // SAFETY: the features are this module's; the loads stay in `a`, `b`.
-            unsafe { append_with(out, a.len(), vector, |k| m.sub(a[k], b[k])) };
+            // SAFETY: guaranteed by the caller.
+            unsafe { zip_into(out, a, b, |x, y| sub_mod(x, y, &c), |x, y| m.sub(x, y)) };
         }
 
         /// # Safety
