@@ -155,8 +155,8 @@ fn mod_down_core(
     debug_assert!(basis.p);
     let level = basis.q - 1;
     // [x]_P in coefficient form, in place: the special limbs are dropped
-    // afterwards. Centred as r − h with r = [x + h]_P, h = ⌊P/2⌋, by the
-    // converter.
+    // afterwards. The converter takes its centred representative, r − h
+    // above (`BasisConverter::prepare_centered`).
     let (q_part, p_part) = x.data_mut().split_at_mut(basis.q * n);
     for (j, limb) in p_part.chunks_exact_mut(n).enumerate() {
         rns.plan(basis, basis.q + j).inverse(limb);

@@ -40,8 +40,8 @@ pub struct BasisConverter {
     dst_consts: Vec<Vec<u64>>,
     /// `1 / q_i` in floating point.
     inv_src: Vec<f64>,
-    /// Per target prime: whether a source prime is at least as large, so
-    /// that the scaled residues are reduced before their products.
+    /// Per target prime: whether a source prime is larger, so that the
+    /// scaled residues are reduced before their products.
     reduce: Vec<bool>,
 }
 
