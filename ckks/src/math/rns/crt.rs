@@ -123,6 +123,9 @@ impl CrtTables {
             limbs.iter().all(|x| x.len() == n),
             "CRT: limbs and output differ in length"
         );
+        if n == 0 {
+            return;
+        }
         if l == 1 {
             for (o, &r) in out.iter_mut().zip(limbs[0]) {
                 *o = self.q[0].center(r) as f64 * factor;
