@@ -126,11 +126,15 @@ fn check(backend: Backend) -> usize {
                     &format!("dot with {terms} constants"),
                 );
                 // Words of larger primes, up to 2^61 − 1, reduced in the lane.
+                // Each term's bound picks its reduction: the full one
+                // (2^61 − 1), one subtraction (2q, 2q − 1) or none (q).
+                let tops: Vec<u64> = (0..terms)
+                    .map(|j| [(1u64 << 61) - 1, 2 * q, 2 * q - 1, q][j % 4])
+                    .collect();
                 let wide: Vec<Vec<u64>> = xs
                     .iter()
-                    .enumerate()
-                    .map(|(j, x)| {
-                        let top = [(1u64 << 61) - 1, 2 * q, 2 * q - 1, q][j % 4];
+                    .zip(&tops)
+                    .map(|(x, &top)| {
                         let mut w: Vec<u64> = x
                             .iter()
                             .map(|&v| v.wrapping_mul(0x9e37_79b9_7f4a_7c15) % top)
@@ -141,8 +145,14 @@ fn check(backend: Backend) -> usize {
                     .collect();
                 let wr: Vec<&[u64]> = wide.iter().map(Vec::as_slice).collect();
                 same(
-                    &|k, x| k.dot_scalar_reduce_to(x, &wr, &cs),
+                    &|k, x| k.dot_scalar_reduce_to(x, &wr, &cs, &tops),
                     &format!("dot of {terms} wider words with constants"),
+                );
+                // The same words, every one given the loosest bound.
+                let loose = vec![1u64 << 61; terms];
+                same(
+                    &|k, x| k.dot_scalar_reduce_to(x, &wr, &cs, &loose),
+                    &format!("dot of {terms} wider words, all fully reduced"),
                 );
             }
             // Long sums of the largest residues: past the lazy blocks of
@@ -343,12 +353,18 @@ fn scalar_kernels_match_the_definition() {
         .map(|(&u, &v)| modq(big(u) * 3 + big(v) * big(q - 2)))
         .collect();
     assert_eq!(x, want, "dot with constants");
+    // Words reduced fully (below 2^61), by one subtraction (below 2q)
+    // and not at all (below q).
     let wide = [(1u64 << 61) - 1, 2 * q + 5, q, 12];
-    k.dot_scalar_reduce_to(&mut x, &[&wide, &b], &[3, q - 2]);
-    let want: Vec<u64> = wide
-        .iter()
-        .zip(&b)
-        .map(|(&u, &v)| modq(big(u) * 3 + big(v) * big(q - 2)))
+    let twice = [2 * q - 1, q, q - 1, 0];
+    k.dot_scalar_reduce_to(
+        &mut x,
+        &[&wide, &twice, &b],
+        &[3, 5, q - 2],
+        &[1 << 61, 2 * q, q],
+    );
+    let want: Vec<u64> = (0..4)
+        .map(|i| modq(big(wide[i]) * 3 + big(twice[i]) * 5 + big(b[i]) * big(q - 2)))
         .collect();
     assert_eq!(x, want, "dot of wider words with constants");
     // The nearest integer to y_0/5 + y_1/7: 4/5 + 6/7 ≈ 1.66 → 2,

@@ -19,7 +19,8 @@
 //!   adding into a polynomial;
 //! - [`Kernels::centered_from`] and [`Kernels::dot_scalar_reduce_to`]: a
 //!   basis conversion from one prime, and the sum of one from several
-//!   where some are larger than `q` (each word reduced in its lane);
+//!   where some are larger than `q` (each word reduced in its lane as far
+//!   as its bound requires);
 //! - [`Kernels::permute_blocks_into`]: an automorphism in NTT form, whole
 //!   8-word blocks at a time, and [`Kernels::nearest_quotients`]: the
 //!   rounded quotients of a basis conversion, in double precision (no
@@ -367,29 +368,58 @@ impl<'m> Kernels<'m> {
         dispatch!(self, dot_scalar_to(dst, y, c));
     }
 
-    /// [`Self::dot_scalar_to`] for words `y[j][i]` below `2^61` that need
-    /// not be below `q`: each is reduced mod `q` in the lane before its
-    /// product, `dst[i] ← Σ_j [y[j][i]]_q·c[j] mod q`. The sum of a basis
-    /// conversion whose source primes include some larger than `q`.
+    /// [`Self::dot_scalar_to`] for words that need not be below `q`: every
+    /// word of `y[j]` is below `bound[j] ≤ 2^61`, and is reduced mod `q` in
+    /// the lane before its product, `dst[i] ← Σ_j [y[j][i]]_q·c[j] mod q`.
+    /// The sum of a basis conversion from several source primes, some of
+    /// which may be larger than `q`. A term bounded by `q` is used as it
+    /// is, one bounded by `2q` takes one conditional subtraction, and only
+    /// the others the full reduction.
     ///
     /// # Panics
     /// If the term counts or the lengths differ (an internal bug).
-    pub fn dot_scalar_reduce_to(&self, dst: &mut [u64], y: &[&[u64]], c: &[u64]) {
-        assert_eq!(y.len(), c.len(), "dot product: term counts differ");
+    pub fn dot_scalar_reduce_to(&self, dst: &mut [u64], y: &[&[u64]], c: &[u64], bound: &[u64]) {
+        assert!(
+            y.len() == c.len() && y.len() == bound.len(),
+            "dot product: term counts differ"
+        );
         assert!(
             y.iter().all(|s| s.len() == dst.len()),
             "kernel operands differ in length"
         );
-        debug_assert!(y
+        debug_assert!(bound.iter().all(|&b| b <= 1 << LANES64_MAX_BITS));
+        debug_assert!(y.iter().zip(bound).all(|(s, &b)| s.iter().all(|&x| x < b)));
+        let q = self.m.value();
+        let reduction: Vec<Reduction> = bound
             .iter()
-            .all(|s| s.iter().all(|&x| x < 1 << LANES64_MAX_BITS)));
+            .map(|&b| match b {
+                b if b <= q => Reduction::None,
+                b if b / 2 <= q => Reduction::Once,
+                _ => Reduction::Full,
+            })
+            .collect();
         // The lane reduction is `centered_from`'s: on IFMA lanes it needs a
         // prime of 10 bits or more, and on AVX2 it is slower than scalar code.
-        if (self.backend == Backend::Ifma && self.m.bits() < 10) || self.backend == Backend::Avx2 {
-            return scalar::dot_scalar_reduce_to(self.m, dst, y, c);
+        let full = reduction.contains(&Reduction::Full);
+        if full
+            && ((self.backend == Backend::Ifma && self.m.bits() < 10)
+                || self.backend == Backend::Avx2)
+        {
+            return scalar::dot_scalar_reduce_all(self.m, dst, y, c);
         }
-        dispatch!(self, dot_scalar_reduce_to(dst, y, c));
+        dispatch!(self, dot_scalar_reduce_to(dst, y, c, &reduction));
     }
+}
+
+/// How a term of [`Kernels::dot_scalar_reduce_to`] is brought below `q`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reduction {
+    /// Its words are below `q` already.
+    None,
+    /// Below `2q`: one conditional subtraction.
+    Once,
+    /// Any word below `2^61`: the Barrett reduction of one word.
+    Full,
 }
 
 impl Kernels<'_> {
@@ -782,7 +812,18 @@ mod scalar {
         }
     }
 
-    pub fn dot_scalar_reduce_to(m: &Modulus, dst: &mut [u64], y: &[&[u64]], c: &[u64]) {
+    /// Every word reduced whatever its bound (the same sums).
+    pub fn dot_scalar_reduce_to(
+        m: &Modulus,
+        dst: &mut [u64],
+        y: &[&[u64]],
+        c: &[u64],
+        _: &[super::Reduction],
+    ) {
+        dot_scalar_reduce_all(m, dst, y, c);
+    }
+
+    pub fn dot_scalar_reduce_all(m: &Modulus, dst: &mut [u64], y: &[&[u64]], c: &[u64]) {
         for (k, d) in dst.iter_mut().enumerate() {
             *d = dot_one(m, y.iter().zip(c).map(|(x, &w)| (m.reduce(x[k]), w)));
         }
@@ -1175,7 +1216,7 @@ macro_rules! simd_kernels {
             c: &Consts,
         ) -> [V; U] {
             let mut res = [splat(0); U];
-            for (ca, cb) in a.chunks(per).zip(b.chunks(per)) {
+            for (block, (ca, cb)) in a.chunks(per).zip(b.chunks(per)).enumerate() {
                 let mut acc = [acc_zero(); U];
                 for (x, y) in ca.iter().zip(cb) {
                     for (u, s) in acc.iter_mut().enumerate() {
@@ -1184,8 +1225,11 @@ macro_rules! simd_kernels {
                         *s = unsafe { acc_mac(*s, ld(x.as_ptr().add(o)), ld(y.as_ptr().add(o))) };
                     }
                 }
+                // The first block's sum is the result so far: no addition
+                // (a key switch has fewer digits than a block holds).
                 for (r, s) in res.iter_mut().zip(acc) {
-                    *r = add_mod(*r, acc_reduce(s, c), c);
+                    let x = acc_reduce(s, c);
+                    *r = if block == 0 { x } else { add_mod(*r, x, c) };
                 }
             }
             res
@@ -1196,47 +1240,69 @@ macro_rules! simd_kernels {
         #[target_feature(enable = $feat)]
         pub unsafe fn dot_scalar_to(m: &Modulus, dst: &mut [u64], y: &[&[u64]], cs: &[u64]) {
             // SAFETY: guaranteed by the caller.
-            unsafe { dot_scalar_raw::<false>(m, dst, y, cs) }
+            unsafe { dot_scalar_raw(m, dst, y, cs, &[]) }
         }
 
         /// # Safety
-        /// As [`add_assign`], except that the words of `y` need only be
-        /// below `2^61` (on IFMA lanes, for a prime of 10 bits or more).
+        /// As [`add_assign`], except that the words of `y[j]` need only be
+        /// below `q`, `2q` or `2^61` as `reduction[j]` says (`Full` on IFMA
+        /// lanes for a prime of 10 bits or more).
         #[target_feature(enable = $feat)]
-        pub unsafe fn dot_scalar_reduce_to(m: &Modulus, dst: &mut [u64], y: &[&[u64]], cs: &[u64]) {
-            // SAFETY: guaranteed by the caller.
-            unsafe { dot_scalar_raw::<true>(m, dst, y, cs) }
-        }
-
-        /// `Σ_j y[j]·cs[j] mod q`, each `y` word reduced first with `REDUCE`.
-        ///
-        /// # Safety
-        /// As [`dot_scalar_to`], or with `REDUCE` as [`dot_scalar_reduce_to`].
-        #[inline]
-        #[target_feature(enable = $feat)]
-        unsafe fn dot_scalar_raw<const REDUCE: bool>(
+        pub unsafe fn dot_scalar_reduce_to(
             m: &Modulus,
             dst: &mut [u64],
             y: &[&[u64]],
             cs: &[u64],
+            reduction: &[crate::math::kernels::Reduction],
         ) {
+            // SAFETY: guaranteed by the caller.
+            unsafe { dot_scalar_raw(m, dst, y, cs, reduction) }
+        }
+
+        /// `Σ_j y[j]·cs[j] mod q`, each `y` word first brought below `q` as
+        /// `reduction[j]` says (nothing for the terms past its end).
+        ///
+        /// # Safety
+        /// As [`dot_scalar_reduce_to`].
+        #[inline]
+        #[target_feature(enable = $feat)]
+        unsafe fn dot_scalar_raw(
+            m: &Modulus,
+            dst: &mut [u64],
+            y: &[&[u64]],
+            cs: &[u64],
+            reduction: &[crate::math::kernels::Reduction],
+        ) {
+            use crate::math::kernels::Reduction;
             let c = consts(m);
             let per = terms(m.bits());
-            let wv: Vec<V> = cs.iter().map(|&w| splat(w)).collect();
+            let wv: Vec<(V, Reduction)> = cs
+                .iter()
+                .enumerate()
+                .map(|(j, &w)| {
+                    (
+                        splat(w),
+                        reduction.get(j).copied().unwrap_or(Reduction::None),
+                    )
+                })
+                .collect();
             let s = split(dst.len());
             for k in (0..s).step_by(LANES) {
                 let mut res = splat(0);
-                for (cy, cw) in y.chunks(per).zip(wv.chunks(per)) {
+                for (block, (cy, cw)) in y.chunks(per).zip(wv.chunks(per)).enumerate() {
                     let mut acc = acc_zero();
-                    for (x, &w) in cy.iter().zip(cw) {
+                    for (x, &(w, r)) in cy.iter().zip(cw) {
                         // SAFETY: every operand has dst.len() ≥ k + LANES elements.
-                        let mut v = unsafe { ld(x.as_ptr().add(k)) };
-                        if REDUCE {
-                            v = reduce_word(v, &c);
-                        }
+                        let v = unsafe { ld(x.as_ptr().add(k)) };
+                        let v = match r {
+                            Reduction::None => v,
+                            Reduction::Once => csub(v, c.q),
+                            Reduction::Full => reduce_word(v, &c),
+                        };
                         acc = acc_mac(acc, v, w);
                     }
-                    res = add_mod(res, acc_reduce(acc, &c), &c);
+                    let x = acc_reduce(acc, &c);
+                    res = if block == 0 { x } else { add_mod(res, x, &c) };
                 }
                 // SAFETY: k + LANES ≤ s ≤ dst.len().
                 unsafe { st(dst.as_mut_ptr().add(k), res) };
@@ -1246,11 +1312,7 @@ macro_rules! simd_kernels {
             }
             let tail = &mut dst[s..];
             let y: Vec<&[u64]> = y.iter().map(|x| &x[s..]).collect();
-            if REDUCE {
-                super::scalar::dot_scalar_reduce_to(m, tail, &y, cs);
-            } else {
-                super::scalar::dot_scalar_to(m, tail, &y, cs);
-            }
+            super::scalar::dot_scalar_reduce_all(m, tail, &y, cs);
         }
     };
 }
@@ -1658,7 +1720,7 @@ mod lanes512 {
             _mm512_sllv_epi64, _mm512_srli_epi64, _mm512_srlv_epi64,
         };
 
-        use super::super::avx512_lanes::{ld, select_gt, splat, st, LANES, V};
+        use super::super::avx512_lanes::{csub, ld, select_gt, splat, st, LANES, V};
         use super::{
             add_mod, barrett, barrett_z, consts, mul_mod, mul_shoup, neg_mod, reduce_word,
             shoup_const, sub_mod, Consts,

@@ -40,9 +40,11 @@ pub struct BasisConverter {
     dst_consts: Vec<Vec<u64>>,
     /// `1 / q_i` in floating point.
     inv_src: Vec<f64>,
-    /// Per target prime: whether a source prime is larger, so that the
-    /// scaled residues are reduced before their products.
-    reduce: Vec<bool>,
+    /// Bounds on the terms of the conversion's dot product: each source
+    /// prime (the scaled residues are below it), then `k + 1` for the
+    /// rounded quotient of `k` sources. A target prime reduces the terms
+    /// above it before their products.
+    bounds: Vec<u64>,
 }
 
 /// Per-polynomial state of a centred conversion, shared by all targets
@@ -103,9 +105,10 @@ impl BasisConverter {
             .collect();
         Self {
             inv_src: src.iter().map(|q| 1.0 / q.value() as f64).collect(),
-            reduce: dst
+            bounds: src
                 .iter()
-                .map(|t| src.iter().any(|q| q.value() > t.value()))
+                .map(Modulus::value)
+                .chain([src.len() as u64 + 1])
                 .collect(),
             src: src.to_vec(),
             dst: dst.to_vec(),
@@ -175,11 +178,7 @@ impl BasisConverter {
                 }
                 let terms: Vec<&[u64]> = y.chunks_exact(n).chain([&u[..]]).collect();
                 let consts = &self.dst_consts[ti];
-                if self.reduce[ti] {
-                    k.dot_scalar_reduce_to(out, &terms, consts);
-                } else {
-                    k.dot_scalar_to(out, &terms, consts);
-                }
+                k.dot_scalar_reduce_to(out, &terms, consts, &self.bounds);
             }
         }
     }

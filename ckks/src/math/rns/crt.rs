@@ -136,10 +136,12 @@ impl CrtTables {
         let mut digits = AlignedVec::with_capacity(l * n);
         digits.extend_from_slice(limbs[0]);
         let mut sum = AlignedVec::zeroed(n);
+        // Digit j is below q_j.
+        let bounds: Vec<u64> = self.q.iter().map(Modulus::value).collect();
         for (i, limb) in limbs.iter().enumerate().skip(1) {
             let k = Kernels::best(&self.q[i]);
             let below: Vec<&[u64]> = digits.chunks_exact(n).collect();
-            k.dot_scalar_reduce_to(&mut sum, &below, &self.prefix[i][..i]);
+            k.dot_scalar_reduce_to(&mut sum, &below, &self.prefix[i][..i], &bounds[..i]);
             let start = digits.len();
             digits.extend_from_slice(limb);
             k.sub_mul_scalar_assign(&mut digits[start..], &sum, self.prefix_inv[i]);
