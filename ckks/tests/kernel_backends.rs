@@ -21,7 +21,7 @@ use rand::Rng;
 fn check(backend: Backend) -> usize {
     let mut rng = test_rng();
     let mut ran = 0;
-    for bits in [12u32, 20, 30, 36, 40, 45, 49, 50, 52, 55, 60, 61] {
+    for bits in [12u32, 20, 30, 36, 40, 45, 49, 50, 51, 52, 53, 55, 60, 61] {
         let Some(&q) = ntt_primes_below(bits, 1024, 1, &[]).first() else {
             continue;
         };

@@ -49,7 +49,9 @@
 //! straight from the three words (the low word and a `z` at most 2 short,
 //! one more conditional subtraction's worth of slack, which the `r < 8q`
 //! room of the three subtractions absorbs), below that after carrying them
-//! into two words.
+//! into two words. Primes of 51 and 52 bits skip the split: their residues
+//! are IFMA operands as they are (`lanes512::narrow`, two multiply-adds
+//! per product).
 //!
 //! **Barrett on 64-bit lanes (AVX-512F/DQ, AVX2; primes up to 61 bits).**
 //! The same with `z = ⌊p / 2^(b−1)⌋ < 2^64`, `m = ⌊2^(63+b)/q⌋ < 2^64`,
@@ -130,10 +132,10 @@ macro_rules! dispatch {
             // for primes above 2^50 (64-bit lanes with IFMA products),
             // AVX-512DQ and BW too.
             Backend::Ifma => unsafe {
-                if $self.m.bits() <= IFMA_MAX_BITS {
-                    ifma::$f($self.m, $($arg),*)
-                } else {
-                    lanes512::wide::$f($self.m, $($arg),*)
+                match $self.m.bits() {
+                    ..=IFMA_MAX_BITS => ifma::$f($self.m, $($arg),*),
+                    ..=52 => lanes512::narrow::$f($self.m, $($arg),*),
+                    _ => lanes512::wide::$f($self.m, $($arg),*),
                 }
             },
             #[cfg(target_arch = "x86_64")]
@@ -1736,11 +1738,11 @@ mod lanes512 {
         use super::terms;
 
         /// Sums of 52-bit words of weight `1`, `2^52` and `2^104`.
-        type Acc = (V, V, V);
+        pub(super) type Acc = (V, V, V);
 
         #[inline]
         #[target_feature(enable = "avx512f")]
-        fn acc_zero() -> Acc {
+        pub(super) fn acc_zero() -> Acc {
             let z = _mm512_setzero_si512();
             (z, z, z)
         }
@@ -1771,7 +1773,7 @@ mod lanes512 {
         /// of a left shift).
         #[inline]
         #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
-        fn acc_reduce((l, m, h): Acc, c: &Consts) -> V {
+        pub(super) fn acc_reduce((l, m, h): Acc, c: &Consts) -> V {
             if let Some((shr_m, shl_h)) = c.direct {
                 let lo = _mm512_add_epi64(l, _mm512_slli_epi64::<52>(m));
                 let z = _mm512_add_epi64(
@@ -1793,6 +1795,40 @@ mod lanes512 {
         // dependent multiply-adds into the middle accumulator (and three
         // into the high one).
         simd_kernels!("avx512f,avx512dq,avx512bw,avx512ifma", 4);
+    }
+
+    /// [`wide`] for primes of 51 and 52 bits, whose residues fit IFMA's
+    /// 52-bit operands: a product is `madd52lo` into the low accumulator
+    /// and `madd52hi` into the middle one, two operations where [`wide`]
+    /// takes nine, and the high accumulator stays zero. The sums are
+    /// reduced as in [`wide`] (below 53 bits, by carrying the words into
+    /// two), so the results are the same.
+    pub mod narrow {
+        use std::arch::x86_64::{_mm512_madd52hi_epu64, _mm512_madd52lo_epu64};
+
+        use super::super::avx512_lanes::{csub, ld, select_gt, splat, st, LANES, V};
+        use super::wide::{acc_reduce, acc_zero, Acc};
+        use super::{
+            add_mod, consts, mul_mod, mul_shoup, neg_mod, reduce_word, shoup_const, sub_mod, Consts,
+        };
+        use crate::math::modulus::Modulus;
+
+        // As in `wide`: every accumulator takes one word below `2^52` per
+        // product, so the `2^(63−b)` products of a block stay below `2^64`.
+        use super::terms;
+
+        #[inline]
+        #[target_feature(enable = "avx512f,avx512ifma")]
+        fn acc_mac((l, m, h): Acc, a: V, b: V) -> Acc {
+            (
+                _mm512_madd52lo_epu64(l, a, b),
+                _mm512_madd52hi_epu64(m, a, b),
+                h,
+            )
+        }
+
+        // Two vectors per dot-product step, as on the 52-bit lanes.
+        simd_kernels!("avx512f,avx512dq,avx512bw,avx512ifma", 2);
     }
 }
 
