@@ -127,9 +127,10 @@ fn check(backend: Backend) -> usize {
                 );
                 // Words of larger primes, up to 2^61 − 1, reduced in the lane.
                 // Each term's bound picks its reduction: the full one
-                // (2^61 − 1), one subtraction (2q, 2q − 1) or none (q).
+                // (2^61 − 1, and 2q + 1, whose words reach 2q), one
+                // subtraction (2q, 2q − 1) or none (q).
                 let tops: Vec<u64> = (0..terms)
-                    .map(|j| [(1u64 << 61) - 1, 2 * q, 2 * q - 1, q][j % 4])
+                    .map(|j| [(1u64 << 61) - 1, 2 * q, 2 * q - 1, q, 2 * q + 1][j % 5])
                     .collect();
                 let wide: Vec<Vec<u64>> = xs
                     .iter()

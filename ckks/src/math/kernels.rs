@@ -396,7 +396,7 @@ impl<'m> Kernels<'m> {
             .iter()
             .map(|&b| match b {
                 b if b <= q => Reduction::None,
-                b if b / 2 <= q => Reduction::Once,
+                b if b <= 2 * q => Reduction::Once,
                 _ => Reduction::Full,
             })
             .collect();
