@@ -22,14 +22,13 @@
 //!   kernel with two IFMA shortcuts. The remainder's `est·q` is
 //!   `est + 2^12·madd52lo(est, (q − 1)/2^12)` (`sub_est_q_ifma`): as
 //!   many operations as `vpmullq`, a third of its latency on the
-//!   butterfly's critical path. And where one twiddle serves many products
-//!   (the radix-8 passes, `N^{-1}` and ModDown's factor) the quotient
-//!   estimate comes from one `vpmuludq` and two `madd52hi`
-//!   (`quotient64_ifma`, six vector operations instead of eight, at most
-//!   3 short: the same `K = 4`). Its two extra constants are shifts of `s`,
-//!   made once per twiddle in registers, not stored: the small-gap pass,
-//!   which loads a twiddle vector for every butterfly, keeps the `dq`
-//!   quotient (`mul_shoup64_ifma_rem`).
+//!   butterfly's critical path. And the quotient estimate comes from one
+//!   `vpmuludq` and two `madd52hi` (`quotient64_ifma`, six vector
+//!   operations instead of eight, at most 3 short: the same `K = 4`). It
+//!   multiplies by two parts of `s`, `s >> 12` and `s << 20`, which the
+//!   tables hold in place of `s` (`Table`), so that the small-gap pass,
+//!   which loads a twiddle vector for every butterfly, needs one shift per
+//!   twiddle (for `s >> 32`) rather than three.
 //!
 //! The stages with gaps `N/2 … 16` run in passes of up to three (radix 8:
 //! eight vectors loaded, three stages in registers, stored back), which
@@ -63,14 +62,20 @@ pub const DQ_MAX_BITS: u32 = crate::math::modulus::MAX_MODULUS_BITS;
 pub const MIN_N: usize = 32;
 
 /// A twiddle `w` with its Shoup constant `s = ⌊w·2^b/q⌋`, and `s_hi = s >> 32`
-/// in the low half of each lane for the 64-bit-lane multiplier (`vpmuludq`
-/// reads the low 32 bits of a lane, so `s` serves as its low half; the IFMA
-/// multiplier reads only `w` and `s`).
+/// in the low half of each lane for the 64-bit-lane multipliers (`vpmuludq`
+/// reads the low 32 bits of a lane, so `s` serves as its low half), and for
+/// the quotient of the `wide` kernel ([`quotient64_ifma`]) `top = s >> 12`
+/// and `lo = s << 20`. The 52-bit IFMA multiplier reads only `w` and `s`,
+/// the `dq` one `w`, `s` and `s_hi`, the `wide` one all but `s`. A twiddle
+/// loaded from the tables ([`Table`]) has zeros where its kernel does not
+/// read; one made by [`splat`] has every field.
 #[derive(Clone, Copy)]
 struct Tw {
     w: __m512i,
     s: __m512i,
     s_hi: __m512i,
+    top: __m512i,
+    lo: __m512i,
 }
 
 /// The three AVX-512 kernels: one butterfly code, two lane multipliers.
@@ -117,32 +122,82 @@ impl Kernel {
     }
 }
 
-/// The twiddles of one small-gap stage for 16-coefficient block `g`: the
-/// stage with gap `8/D` has `D` distinct twiddles per block, consecutive in
-/// `w` (`psi_rev` or `psi_inv_rev`) from `N·D/16 + g·D`, and its layout
-/// ([`layout_positions`]) puts the butterflies that share a twiddle `D`
-/// lanes apart, so the vector is those `D` words repeated: a broadcast load
-/// (`vbroadcasti32x4`, `vbroadcasti64x4`) or a plain one for `D = 8`.
-///
-/// # Safety
-/// `w` and `ws` have `N` entries and `g < N/16`.
-#[inline]
-#[target_feature(enable = "avx512f")]
-unsafe fn small_twiddles<const D: usize>(w: &[u64], ws: &[u64], g: usize) -> Tw {
-    let at = w.len() * D / 16 + g * D;
-    debug_assert!(at + D <= w.len() && w.len() == ws.len());
-    // SAFETY: `at + D ≤ N·D/16 + (N/16 − 1)·D + D = N·D/8 ≤ N` for `D ≤ 8`,
-    // so the `D` words read from each table are inside it.
-    let (w, s) = unsafe {
-        (
-            repeat::<D>(w.as_ptr().add(at)),
-            repeat::<D>(ws.as_ptr().add(at)),
-        )
-    };
-    Tw {
-        w,
-        s,
-        s_hi: swap32(s),
+/// One direction's twiddles as the vector kernels read them: `psi_rev` or
+/// `psi_inv_rev` (`w`) and their Shoup constants `s`. A kernel's `SPLIT`
+/// parameter says how it stores `s`: whole in `s` (`SPLIT = false`), or
+/// (the `wide` kernel) as the two parts its quotient multiplies by,
+/// `s >> 12` in `s` and `s << 20` in `lo` ([`quotient64_ifma`]), so that
+/// a butterfly that loads its own twiddle (the small-gap pass) does not
+/// shift `s` twice for it. `lo` is empty when `SPLIT` is false.
+#[derive(Clone, Copy)]
+struct Table<'a> {
+    w: &'a [u64],
+    s: &'a [u64],
+    lo: &'a [u64],
+}
+
+impl Table<'_> {
+    /// Twiddle `i` with its constants, broadcast to every lane.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn at<const SPLIT: bool>(&self, i: usize) -> Tw {
+        if !SPLIT {
+            return splat(self.w[i], self.s[i]);
+        }
+        let top = self.s[i];
+        Tw {
+            w: _mm512_set1_epi64(self.w[i] as i64),
+            s: _mm512_setzero_si512(),
+            s_hi: _mm512_set1_epi64((top >> 20) as i64),
+            top: _mm512_set1_epi64(top as i64),
+            lo: _mm512_set1_epi64(self.lo[i] as i64),
+        }
+    }
+
+    /// The twiddles of one small-gap stage for 16-coefficient block `g`: the
+    /// stage with gap `8/D` has `D` distinct twiddles per block, consecutive
+    /// in the tables from `N·D/16 + g·D`, and its layout
+    /// ([`layout_positions`]) puts the butterflies that share a twiddle `D`
+    /// lanes apart, so each vector is those `D` words repeated: a broadcast
+    /// load (`vbroadcasti32x4`, `vbroadcasti64x4`) or a plain one for
+    /// `D = 8`. The high half of `s` for `vpmuludq` is one shuffle of `s`,
+    /// or with `SPLIT` one shift of `s >> 12`.
+    ///
+    /// # Safety
+    /// `g < N/16`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn small<const D: usize, const SPLIT: bool>(&self, g: usize) -> Tw {
+        let n = self.w.len();
+        let at = n * D / 16 + g * D;
+        debug_assert!(at + D <= n && self.s.len() == n);
+        debug_assert!(self.lo.len() == if SPLIT { n } else { 0 });
+        // SAFETY: `at + D ≤ N·D/16 + (N/16 − 1)·D + D = N·D/8 ≤ N` for
+        // `D ≤ 8`, so the `D` words read from each table are inside it.
+        unsafe {
+            let (w, s) = (
+                repeat::<D>(self.w.as_ptr().add(at)),
+                repeat::<D>(self.s.as_ptr().add(at)),
+            );
+            if SPLIT {
+                Tw {
+                    w,
+                    s: _mm512_setzero_si512(),
+                    s_hi: _mm512_srli_epi64::<20>(s),
+                    top: s,
+                    lo: repeat::<D>(self.lo.as_ptr().add(at)),
+                }
+            } else {
+                let zero = _mm512_setzero_si512();
+                Tw {
+                    w,
+                    s,
+                    s_hi: swap32(s),
+                    top: zero,
+                    lo: zero,
+                }
+            }
+        }
     }
 }
 
@@ -164,13 +219,18 @@ unsafe fn repeat<const D: usize>(p: *const u64) -> __m512i {
 }
 
 /// Twiddles in the layout the vector kernels read, with Shoup constants
-/// `⌊w·2^b/q⌋` for the kernel's width `b` (52 for IFMA, 64 otherwise).
+/// `s = ⌊w·2^b/q⌋` for the kernel's width `b` (52 for IFMA, 64 otherwise),
+/// stored whole or, for [`Kernel::Wide`], split in two parts (`Table`).
 #[derive(Clone, Debug)]
 pub struct VecTables {
-    /// `⌊w·2^b/q⌋` for every `psi_rev` entry.
+    /// The constants of every `psi_rev` entry: `s`, or `s >> 12` if split.
     psi_rev_shoup: Vec<u64>,
-    /// `⌊w·2^b/q⌋` for every `psi_inv_rev` entry.
+    /// The same for every `psi_inv_rev` entry.
     psi_inv_rev_shoup: Vec<u64>,
+    /// `s << 20` of every `psi_rev` entry if split, else empty.
+    psi_rev_lo: Vec<u64>,
+    /// `s << 20` of every `psi_inv_rev` entry if split, else empty.
+    psi_inv_rev_lo: Vec<u64>,
     /// `N^{-1}` and its Shoup constant.
     n_inv: (u64, u64),
     /// `w·N^{-1}` for the last inverse stage's single twiddle (`psi_inv_rev[1]`),
@@ -194,18 +254,48 @@ impl VecTables {
         if !kernel.accepts(q, t.modulus.bits()) || t.n < MIN_N {
             return None;
         }
+        let split = kernel == Kernel::Wide;
+        let constants = |w: &[u64]| -> (Vec<u64>, Vec<u64>) {
+            let s = w.iter().map(|&w| shoup(w, q, shoup_bits));
+            if split {
+                (
+                    s.clone().map(|s| s >> 12).collect(),
+                    s.map(|s| s << 20).collect(),
+                )
+            } else {
+                (s.collect(), Vec::new())
+            }
+        };
+        let (psi_rev_shoup, psi_rev_lo) = constants(&t.psi_rev);
+        let (psi_inv_rev_shoup, psi_inv_rev_lo) = constants(&t.psi_inv_rev);
         let last_w = t.modulus.mul(t.psi_inv_rev[1], t.n_inv);
         Some(Self {
-            psi_rev_shoup: t.psi_rev.iter().map(|&w| shoup(w, q, shoup_bits)).collect(),
-            psi_inv_rev_shoup: t
-                .psi_inv_rev
-                .iter()
-                .map(|&w| shoup(w, q, shoup_bits))
-                .collect(),
+            psi_rev_shoup,
+            psi_inv_rev_shoup,
+            psi_rev_lo,
+            psi_inv_rev_lo,
             n_inv: (t.n_inv, shoup(t.n_inv, q, shoup_bits)),
             last_w_n_inv: (last_w, shoup(last_w, q, shoup_bits)),
             idx: Box::new(SmallGapIndices::new()),
         })
+    }
+
+    /// The forward transform's tables (`t` the plan's scalar tables).
+    fn forward<'a>(&'a self, t: &'a NttTables) -> Table<'a> {
+        Table {
+            w: &t.psi_rev,
+            s: &self.psi_rev_shoup,
+            lo: &self.psi_rev_lo,
+        }
+    }
+
+    /// The inverse transform's tables.
+    fn inverse<'a>(&'a self, t: &'a NttTables) -> Table<'a> {
+        Table {
+            w: &t.psi_inv_rev,
+            s: &self.psi_inv_rev_shoup,
+            lo: &self.psi_inv_rev_lo,
+        }
     }
 }
 
@@ -279,7 +369,8 @@ fn quotient64_dq(a: __m512i, t: Tw) -> __m512i {
 }
 
 /// [`quotient64_dq`]'s estimate from IFMA products, six vector operations
-/// instead of eight once the twiddle's two shifts are made. Split
+/// instead of eight, given the constant in the parts it multiplies by
+/// (`t.top`, `t.lo`, `t.s_hi`: [`Tw`]). Split
 /// `a = H'·2^32 + L` with `L = a mod 2^52` (what IFMA reads of `a`) and
 /// `H' = ⌊a/2^52⌋·2^20 < 2^32`, and the constant
 /// `s = s_hi·2^32 + s_lo = T·2^12 + s_bot` (`T = ⌊s/2^12⌋`, `s_bot < 2^12`):
@@ -287,21 +378,40 @@ fn quotient64_dq(a: __m512i, t: Tw) -> __m512i {
 /// `a·s/2^64 = H'·s_hi + H'·s_lo/2^32 + L·T/2^52 + L·s_bot/2^64`.
 ///
 /// The first term is one exact `vpmuludq`; the second and third are
-/// `madd52hi` by `s_lo·2^20` (`s << 20`) and `T` (`s >> 12`), each rounded
-/// down by less than 1; the last, below 1, is dropped. So the estimate is
-/// at most 3 below `⌊a·w/q⌋` (`s` itself is short of `w·2^64/q` by less
-/// than 1, which costs `a/2^64 < 1` more) and never above it. The two
-/// shifts of `s` depend on the twiddle alone: in the radix-8 passes the
-/// compiler makes them once per twiddle, outside the loop over the vectors
-/// that share it.
+/// `madd52hi` by `s_lo·2^20` (`lo = s << 20`) and `T` (`top = s >> 12`),
+/// each rounded down by less than 1; the last, below 1, is dropped. So the
+/// estimate is at most 3 below `⌊a·w/q⌋` (`s` itself is short of
+/// `w·2^64/q` by less than 1, which costs `a/2^64 < 1` more) and never
+/// above it.
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn quotient64_ifma(a: __m512i, t: Tw) -> __m512i {
-    let (lo, top) = (_mm512_slli_epi64::<20>(t.s), _mm512_srli_epi64::<12>(t.s));
     let hp = _mm512_and_si512(_mm512_srli_epi64::<32>(a), _mm512_set1_epi64(0xfff0_0000));
-    let low = _mm512_madd52hi_epu64(_mm512_setzero_si512(), a, top);
-    let mid = _mm512_madd52hi_epu64(low, hp, lo);
-    _mm512_add_epi64(mid, _mm512_mul_epu32(hp, t.s_hi))
+    let low = _mm512_madd52hi_epu64(_mm512_setzero_si512(), a, t.top);
+    let mid = _mm512_madd52hi_epu64(low, hp, t.lo);
+    _mm512_add_epi64(mid, mul32(hp, t.s_hi))
+}
+
+/// `vpmuludq` (the low 32 bits of each lane times those of the other),
+/// as assembly: from the intrinsic the compiler emits `vpmullq` (three
+/// operations) once the mask of the operand loaded outside the loop is
+/// out of its sight.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn mul32(a: __m512i, b: __m512i) -> __m512i {
+    let r: __m512i;
+    // SAFETY: a register-only multiply; the function's target features
+    // guarantee AVX-512F.
+    unsafe {
+        std::arch::asm!(
+            "vpmuludq {r}, {a}, {b}",
+            r = lateout(zmm_reg) r,
+            a = in(zmm_reg) a,
+            b = in(zmm_reg) b,
+            options(pure, nomem, nostack, preserves_flags),
+        );
+    }
+    r
 }
 
 /// `a·w mod q` in `[0, 4q)` for any 64-bit `a`: Shoup's product with
@@ -333,20 +443,10 @@ fn sub_est_q_ifma(x: __m512i, est: __m512i, q: __m512i) -> __m512i {
     _mm512_sub_epi64(_mm512_sub_epi64(x, est), _mm512_slli_epi64::<12>(est_k))
 }
 
-/// [`mul_shoup64_lazy`] with the remainder's `est·q` from
-/// [`sub_est_q_ifma`]: the same result for `q ≡ 1 (mod 2^12)`, with less
-/// latency. The small-gap pass of the `wide` kernel, which loads a twiddle
-/// vector for every product.
-#[inline]
-#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512ifma")]
-fn mul_shoup64_ifma_rem(a: __m512i, t: Tw, q: __m512i) -> __m512i {
-    sub_est_q_ifma(_mm512_mullo_epi64(a, t.w), quotient64_dq(a, t), q)
-}
-
 /// `a·w mod q` in `[0, 4q)` for any 64-bit `a` and `q ≡ 1 (mod 2^12)`:
 /// [`quotient64_ifma`]'s estimate, at most 3 short, so the remainder is in
 /// `[0, 4q)` as with [`mul_shoup64_lazy`] (the same `K = 4`), and
-/// [`sub_est_q_ifma`] for `est·q`. Where one twiddle serves many products.
+/// [`sub_est_q_ifma`] for `est·q`.
 #[inline]
 #[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512ifma")]
 fn mul_shoup64_ifma(a: __m512i, t: Tw, q: __m512i) -> __m512i {
@@ -372,6 +472,13 @@ fn reduce52_lazy(x: __m512i, t: Tw, q: __m512i) -> __m512i {
 #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
 fn reduce64_lazy(x: __m512i, t: Tw, q: __m512i) -> __m512i {
     mul_shoup64_lazy(x, t, q)
+}
+
+/// [`reduce64_lazy`] by [`mul_shoup64_ifma`], for `q ≡ 1 (mod 2^12)`.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512ifma")]
+fn reduce64_ifma_lazy(x: __m512i, t: Tw, q: __m512i) -> __m512i {
+    mul_shoup64_ifma(x, t, q)
 }
 
 /// What the last inverse stage needs to multiply a sum by `N^{-1}`: the
@@ -609,22 +716,17 @@ unsafe fn store_strided<const R: usize>(p: *mut u64, stride: usize, v: &[__m512i
     }
 }
 
-/// Twiddle `i` and its Shoup constant `ws[i]`, broadcast to every lane.
-#[inline]
-#[target_feature(enable = "avx512f")]
-fn twiddle(w: &[u64], ws: &[u64], i: usize) -> Tw {
-    splat(w[i], ws[i])
-}
-
 /// Twiddle `w` with Shoup constant `s`, broadcast to every lane.
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn splat(w: u64, s: u64) -> Tw {
-    let s = _mm512_set1_epi64(s as i64);
+    let sv = _mm512_set1_epi64(s as i64);
     Tw {
         w: _mm512_set1_epi64(w as i64),
-        s,
-        s_hi: swap32(s),
+        s: sv,
+        s_hi: swap32(sv),
+        top: _mm512_set1_epi64((s >> 12) as i64),
+        lo: _mm512_set1_epi64((s << 20) as i64),
     }
 }
 
@@ -682,7 +784,8 @@ macro_rules! ntt_kernels {
         $reduce:ident,
         $times_n_inv:ident,
         $k:literal,
-        $shoup_bits:literal
+        $shoup_bits:literal,
+        $split:literal
     ) => {
         /// Forward and inverse kernels for this lane multiplier.
         pub mod $module {
@@ -844,8 +947,7 @@ macro_rules! ntt_kernels {
                 from: Option<(&[u64], &Centring)>,
                 gap: usize,
                 m: usize,
-                w: &[u64],
-                ws: &[u64],
+                tab: Table<'_>,
                 q: __m512i,
                 kq: __m512i,
             ) {
@@ -856,7 +958,7 @@ macro_rules! ntt_kernels {
                     for s in 0..R {
                         for b in 0..1 << s {
                             let idx = ((m + i) << s) + b;
-                            tw[(1 << s) - 1 + b] = twiddle(w, ws, idx);
+                            tw[(1 << s) - 1 + b] = tab.at::<$split>(idx);
                         }
                     }
                     let p = a[i * gap..(i + 1) * gap].as_mut_ptr();
@@ -932,8 +1034,7 @@ macro_rules! ntt_kernels {
             unsafe fn inv_pass<const R: usize, const LAST: bool>(
                 a: &mut [u64],
                 g: usize,
-                w: &[u64],
-                ws: &[u64],
+                tab: Table<'_>,
                 q: __m512i,
                 kq: __m512i,
                 last: Option<&LastStage>,
@@ -948,7 +1049,7 @@ macro_rules! ntt_kernels {
                         let off = (1 << R) - (1 << (R - s));
                         for b in 0..subs {
                             let idx = h + i * subs + b;
-                            tw[off + b] = twiddle(w, ws, idx);
+                            tw[off + b] = tab.at::<$split>(idx);
                         }
                     }
                     let p = a[i * block..(i + 1) * block].as_mut_ptr();
@@ -1018,15 +1119,15 @@ macro_rules! ntt_kernels {
             >(
                 v: &mut [[__m512i; 2]; C],
                 first: usize,
-                (w, ws): (&[u64], &[u64]),
+                tab: Table<'_>,
                 chain: &[(__m512i, __m512i)],
                 bfly: impl Fn(__m512i, __m512i, Tw) -> (__m512i, __m512i) + Copy,
             ) {
                 // Written out stage by stage: as a loop over the stages the
                 // blocks were kept in memory rather than registers.
-                small_gap_stage::<C, D0>(v, first, (w, ws), chain[0], bfly);
-                small_gap_stage::<C, D1>(v, first, (w, ws), chain[1], bfly);
-                small_gap_stage::<C, D2>(v, first, (w, ws), chain[2], bfly);
+                small_gap_stage::<C, D0>(v, first, tab, chain[0], bfly);
+                small_gap_stage::<C, D1>(v, first, tab, chain[1], bfly);
+                small_gap_stage::<C, D2>(v, first, tab, chain[2], bfly);
             }
 
             /// One stage of [`small_gap_stages`].
@@ -1035,14 +1136,14 @@ macro_rules! ntt_kernels {
             fn small_gap_stage<const C: usize, const D: usize>(
                 v: &mut [[__m512i; 2]; C],
                 first: usize,
-                (w, ws): (&[u64], &[u64]),
+                tab: Table<'_>,
                 next: (__m512i, __m512i),
                 bfly: impl Fn(__m512i, __m512i, Tw) -> (__m512i, __m512i),
             ) {
                 for (c, xy) in v.iter_mut().enumerate() {
-                    // SAFETY: `w` and `ws` are the plan's N-entry tables and
+                    // SAFETY: `tab` holds the plan's N-entry tables and
                     // `first + c` is a 16-coefficient block of the transform.
-                    let t = unsafe { small_twiddles::<D>(w, ws, first + c) };
+                    let t = unsafe { tab.small::<D, $split>(first + c) };
                     let (x, y) = bfly(xy[0], xy[1], t);
                     let (x, y) = relayout(x, y, next);
                     *xy = [x, y];
@@ -1064,8 +1165,7 @@ macro_rules! ntt_kernels {
                 a: &mut [u64],
                 g0: usize,
                 m: usize,
-                w: &[u64],
-                ws: &[u64],
+                tab: Table<'_>,
                 vt: &VecTables,
                 q64: u64,
                 fin: &Finish,
@@ -1078,7 +1178,7 @@ macro_rules! ntt_kernels {
                     let first = g0 + C * it;
                     let mut v = [[_mm512_setzero_si512(); 2]; C];
                     for (c, xy) in v.iter_mut().enumerate() {
-                        let t8 = twiddle(w, ws, m + first + c);
+                        let t8 = tab.at::<$split>(m + first + c);
                         // SAFETY: `chunk` has 16·C elements.
                         let (x, y) = unsafe {
                             fwd_bfly::<false>(
@@ -1093,7 +1193,7 @@ macro_rules! ntt_kernels {
                         *xy = [x, y];
                     }
                     // Gaps 4, 2, 1.
-                    small_gap_stages::<C, 2, 4, 8>(&mut v, first, (w, ws), &idx[1..], |x, y, t| {
+                    small_gap_stages::<C, 2, 4, 8>(&mut v, first, tab, &idx[1..], |x, y, t| {
                         fwd_bfly::<false>(x, y, t, q, kq)
                     });
                     for (c, xy) in v.iter().enumerate() {
@@ -1135,15 +1235,14 @@ macro_rules! ntt_kernels {
                 src: *const u64,
                 len: usize,
                 g0: usize,
-                w: &[u64],
-                ws: &[u64],
+                tab: Table<'_>,
                 vt: &VecTables,
                 q64: u64,
             ) {
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
                 let idx = index_vectors(&vt.idx.inv);
-                let h8 = w.len() / 16;
+                let h8 = tab.w.len() / 16;
                 for it in 0..len / (16 * C) {
                     // SAFETY: block `it` lies within the `len` words.
                     let (p, from) = unsafe { (dst.add(16 * C * it), src.add(16 * C * it)) };
@@ -1157,11 +1256,11 @@ macro_rules! ntt_kernels {
                         *xy = [x, y];
                     }
                     // Gaps 1, 2, 4.
-                    small_gap_stages::<C, 8, 4, 2>(&mut v, first, (w, ws), &idx[1..], |x, y, t| {
+                    small_gap_stages::<C, 8, 4, 2>(&mut v, first, tab, &idx[1..], |x, y, t| {
                         inv_bfly::<false>(x, y, t, q, kq)
                     });
                     for (c, xy) in v.iter().enumerate() {
-                        let t8 = twiddle(w, ws, h8 + first + c);
+                        let t8 = tab.at::<$split>(h8 + first + c);
                         let (x, y) = inv_bfly::<false>(xy[0], xy[1], t8, q, kq);
                         // SAFETY: the block has 16·C words.
                         unsafe {
@@ -1263,7 +1362,7 @@ macro_rules! ntt_kernels {
                 let q64 = t.modulus.value();
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
-                let (w, ws) = (&t.psi_rev, &vt.psi_rev_shoup);
+                let tab = vt.forward(t);
                 let (mut gap, mut m) = (n, 1);
                 let mut left = (n / 16).trailing_zeros();
                 while left > 0 {
@@ -1272,12 +1371,12 @@ macro_rules! ntt_kernels {
                     // The plain passes are compiled without the input map.
                     unsafe {
                         match (r, from.is_some()) {
-                            (1, false) => fwd_pass::<1, false>(a, None, gap, m, w, ws, q, kq),
-                            (2, false) => fwd_pass::<2, false>(a, None, gap, m, w, ws, q, kq),
-                            (_, false) => fwd_pass::<3, false>(a, None, gap, m, w, ws, q, kq),
-                            (1, true) => fwd_pass::<1, true>(a, from, gap, m, w, ws, q, kq),
-                            (2, true) => fwd_pass::<2, true>(a, from, gap, m, w, ws, q, kq),
-                            (_, true) => fwd_pass::<3, true>(a, from, gap, m, w, ws, q, kq),
+                            (1, false) => fwd_pass::<1, false>(a, None, gap, m, tab, q, kq),
+                            (2, false) => fwd_pass::<2, false>(a, None, gap, m, tab, q, kq),
+                            (_, false) => fwd_pass::<3, false>(a, None, gap, m, tab, q, kq),
+                            (1, true) => fwd_pass::<1, true>(a, from, gap, m, tab, q, kq),
+                            (2, true) => fwd_pass::<2, true>(a, from, gap, m, tab, q, kq),
+                            (_, true) => fwd_pass::<3, true>(a, from, gap, m, tab, q, kq),
                         }
                     }
                     from = None;
@@ -1293,11 +1392,11 @@ macro_rules! ntt_kernels {
                 // (The plain transform is compiled without the finishing step.)
                 unsafe {
                     if let Finish::InPlace = fin {
-                        fwd_small_gaps::<CH, false>(head, 0, m, w, ws, vt, q64, &fin);
-                        fwd_small_gaps::<1, false>(tail, whole / 16, m, w, ws, vt, q64, &fin);
+                        fwd_small_gaps::<CH, false>(head, 0, m, tab, vt, q64, &fin);
+                        fwd_small_gaps::<1, false>(tail, whole / 16, m, tab, vt, q64, &fin);
                     } else {
-                        fwd_small_gaps::<CH, true>(head, 0, m, w, ws, vt, q64, &fin);
-                        fwd_small_gaps::<1, true>(tail, whole / 16, m, w, ws, vt, q64, &fin);
+                        fwd_small_gaps::<CH, true>(head, 0, m, tab, vt, q64, &fin);
+                        fwd_small_gaps::<1, true>(tail, whole / 16, m, tab, vt, q64, &fin);
                     }
                 }
             }
@@ -1336,14 +1435,14 @@ macro_rules! ntt_kernels {
                 let q64 = t.modulus.value();
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
-                let (w, ws) = (&t.psi_inv_rev, &vt.psi_inv_rev_shoup);
+                let tab = vt.inverse(t);
                 let whole = n - n % (16 * CH);
                 // SAFETY: as guaranteed by the caller; the head is a multiple
                 // of 16·CH words and the tail of 16 (N ≥ 32 is a power of two).
                 unsafe {
-                    inv_small_gaps::<CH>(dst, src, whole, 0, w, ws, vt, q64);
+                    inv_small_gaps::<CH>(dst, src, whole, 0, tab, vt, q64);
                     let (d, s) = (dst.add(whole), src.add(whole));
-                    inv_small_gaps::<1>(d, s, n - whole, whole / 16, w, ws, vt, q64);
+                    inv_small_gaps::<1>(d, s, n - whole, whole / 16, tab, vt, q64);
                 }
                 // SAFETY: the first pass wrote all N words of `dst`, valid
                 // for reads and writes (caller), and nothing else refers to
@@ -1363,12 +1462,12 @@ macro_rules! ntt_kernels {
                     // pass that reaches gap N/2.
                     unsafe {
                         match (r, last) {
-                            (1, false) => inv_pass::<1, false>(a, gap, w, ws, q, kq, None),
-                            (2, false) => inv_pass::<2, false>(a, gap, w, ws, q, kq, None),
-                            (_, false) => inv_pass::<3, false>(a, gap, w, ws, q, kq, None),
-                            (1, true) => inv_pass::<1, true>(a, gap, w, ws, q, kq, Some(&fin)),
-                            (2, true) => inv_pass::<2, true>(a, gap, w, ws, q, kq, Some(&fin)),
-                            (_, true) => inv_pass::<3, true>(a, gap, w, ws, q, kq, Some(&fin)),
+                            (1, false) => inv_pass::<1, false>(a, gap, tab, q, kq, None),
+                            (2, false) => inv_pass::<2, false>(a, gap, tab, q, kq, None),
+                            (_, false) => inv_pass::<3, false>(a, gap, tab, q, kq, None),
+                            (1, true) => inv_pass::<1, true>(a, gap, tab, q, kq, Some(&fin)),
+                            (2, true) => inv_pass::<2, true>(a, gap, tab, q, kq, Some(&fin)),
+                            (_, true) => inv_pass::<3, true>(a, gap, tab, q, kq, Some(&fin)),
                         }
                     }
                     gap <<= r;
@@ -1387,17 +1486,19 @@ ntt_kernels!(
     reduce52_lazy,
     times_n_inv_52,
     2,
-    52
+    52,
+    false
 );
 ntt_kernels!(
     wide,
     "avx512f,avx512dq,avx512bw,avx512ifma",
-    mul_shoup64_ifma_rem,
     mul_shoup64_ifma,
-    reduce64_lazy,
+    mul_shoup64_ifma,
+    reduce64_ifma_lazy,
     times_n_inv_64,
     4,
-    64
+    64,
+    true
 );
 ntt_kernels!(
     dq,
@@ -1407,7 +1508,8 @@ ntt_kernels!(
     reduce64_lazy,
     times_n_inv_64,
     4,
-    64
+    64,
+    false
 );
 
 #[cfg(test)]
