@@ -52,12 +52,13 @@ pub(crate) fn key_switch_ext(
     let tables = rns.modup(level);
 
     // Step 1a (shared by every target limb): each digit in centred form,
-    // prepared for exact conversion.
+    // prepared for exact conversion (the ciphertext is public: nothing to
+    // wipe).
     let preps: Vec<_> = tables
         .iter()
         .map(|t| {
             let src: Vec<&[u64]> = t.src.clone().map(|i| c_coeff.limb(i)).collect();
-            t.conv.prepare_centered(&src)
+            t.conv.prepare_centered_public(&src)
         })
         .collect();
 
@@ -118,8 +119,9 @@ pub(crate) fn key_switch_ext(
 /// centred, so `(x − (r − h))·P^{-1} mod q_i` is `round(x/P)`. A floor
 /// instead of the rounding would leave a bias of `1/2` per coefficient,
 /// which the secret multiplies into a large low-frequency error on a few
-/// slots. `wipe` says whether the scratch that held `[x]_P`
-/// is zeroized: yes in encryption, where `x` is not public.
+/// slots. `wipe` says whether the scratch that held `[x]_P` and the
+/// conversion's state derived from it are zeroized: yes in encryption,
+/// where `x` is not public.
 pub(crate) fn mod_down(rns: &RnsContext, mut x: RnsPoly<Eval>, wipe: Wipe) -> RnsPoly<Eval> {
     let level = x.basis().q - 1;
     mod_down_core(rns, &mut x, None, wipe);
@@ -163,7 +165,10 @@ fn mod_down_core(
     }
     let conv = rns.moddown(level);
     let src: Vec<&[u64]> = p_part.chunks_exact(n).collect();
-    let prep = conv.prepare_centered(&src);
+    let prep = match wipe {
+        Wipe::Yes => conv.prepare_centered(&src),
+        Wipe::No => conv.prepare_centered_public(&src),
+    };
     let out_basis = Basis::level(level);
     // On limb i: [x]_P in NTT form (in scratch), subtracted from x and
     // multiplied by P^{-1} mod q_i, written over x or added into `out`.

@@ -50,9 +50,13 @@ pub struct BasisConverter {
 /// Per-polynomial state of a centred conversion, shared by all targets
 /// (see [`BasisConverter::prepare_centered`]). Its words are derived from
 /// the polynomial converted, which may be secret (ModDown in an
-/// encryption): they are zeroized when it is dropped.
+/// encryption): they are zeroized when it is dropped, unless it was made
+/// by [`BasisConverter::prepare_centered_public`].
 #[derive(Clone, Debug)]
-pub struct Prepared<'a>(Sources<'a>);
+pub struct Prepared<'a> {
+    sources: Sources<'a>,
+    wipe: bool,
+}
 
 #[derive(Clone, Debug)]
 enum Sources<'a> {
@@ -65,7 +69,7 @@ enum Sources<'a> {
 
 impl Drop for Prepared<'_> {
     fn drop(&mut self) {
-        if let Sources::Several { y, u } = &mut self.0 {
+        if let (true, Sources::Several { y, u }) = (self.wipe, &mut self.sources) {
             y.zeroize();
             u.zeroize();
         }
@@ -134,6 +138,21 @@ impl BasisConverter {
     /// (an internal bug).
     #[must_use]
     pub fn prepare_centered<'a>(&self, src: &[&'a [u64]]) -> Prepared<'a> {
+        self.prepare(src, true)
+    }
+
+    /// [`Self::prepare_centered`] for a polynomial that is public (a
+    /// ciphertext being key-switched): the state is not zeroized when it
+    /// is dropped, a pass over `(|S| + 1)·N` words saved.
+    ///
+    /// # Panics
+    /// As [`Self::prepare_centered`].
+    #[must_use]
+    pub fn prepare_centered_public<'a>(&self, src: &[&'a [u64]]) -> Prepared<'a> {
+        self.prepare(src, false)
+    }
+
+    fn prepare<'a>(&self, src: &[&'a [u64]], wipe: bool) -> Prepared<'a> {
         assert_eq!(
             src.len(),
             self.src.len(),
@@ -145,7 +164,10 @@ impl BasisConverter {
             "basis conversion: source limbs differ in length"
         );
         if self.src.len() == 1 {
-            return Prepared(Sources::One(src[0]));
+            return Prepared {
+                sources: Sources::One(src[0]),
+                wipe,
+            };
         }
         let mut y = AlignedVec::with_capacity(self.src.len() * n);
         for ((limb, q), &w) in src.iter().zip(&self.src).zip(&self.hat_inv) {
@@ -158,7 +180,10 @@ impl BasisConverter {
             let ys: Vec<&[u64]> = y.chunks_exact(n).collect();
             Kernels::best(&self.src[0]).nearest_quotients(&mut u, &ys, &self.inv_src);
         }
-        Prepared(Sources::Several { y, u })
+        Prepared {
+            sources: Sources::Several { y, u },
+            wipe,
+        }
     }
 
     /// Second step of the centred exact conversion, for target `dst[ti]`:
@@ -168,7 +193,7 @@ impl BasisConverter {
     pub fn convert_centered_to(&self, prep: &Prepared<'_>, ti: usize, out: &mut [u64]) {
         let t = &self.dst[ti];
         let k = Kernels::best(t);
-        match &prep.0 {
+        match &prep.sources {
             // x ∈ [0, q): centred is x − q when x > q/2.
             Sources::One(x) => k.centered_from(out, x, self.src[0].value()),
             Sources::Several { y, u } => {
@@ -194,7 +219,7 @@ impl BasisConverter {
         out: &mut [u64],
     ) {
         debug_assert_eq!(plan.modulus(), &self.dst[ti]);
-        if let Sources::One(x) = prep.0 {
+        if let Sources::One(x) = prep.sources {
             plan.forward_centered(out, x, self.src[0].value());
         } else {
             self.convert_centered_to(prep, ti, out);
@@ -217,7 +242,7 @@ impl BasisConverter {
         target: SubMulTarget<'_>,
     ) {
         debug_assert_eq!(plan.modulus(), &self.dst[ti]);
-        if let Sources::One(x) = prep.0 {
+        if let Sources::One(x) = prep.sources {
             plan.forward_centered_sub_mul(scratch, x, self.src[0].value(), w, target);
             return;
         }
@@ -288,9 +313,13 @@ mod tests {
                 .collect();
             let refs: Vec<&[u64]> = limbs.iter().map(Vec::as_slice).collect();
             let prep = conv.prepare_centered(&refs);
+            let public = conv.prepare_centered_public(&refs);
             for (ti, &t) in dst_p.iter().enumerate() {
                 let mut out = vec![0u64; n];
                 conv.convert_centered_to(&prep, ti, &mut out);
+                let mut same = vec![0u64; n];
+                conv.convert_centered_to(&public, ti, &mut same);
+                assert_eq!(out, same, "the public preparation converts the same");
                 for (k, x) in xs.iter().enumerate() {
                     let want = u64::try_from(((x % t) + t) % t).unwrap();
                     if k < n - 2 || split == 1 {
