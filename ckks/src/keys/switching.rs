@@ -18,7 +18,6 @@ use zeroize::Zeroize;
 
 use crate::math::aligned::AlignedVec;
 use crate::math::kernels::Kernels;
-use crate::math::memory;
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::{Basis, RnsContext};
 use crate::math::sampling;
@@ -59,8 +58,7 @@ pub(crate) fn expand_uniform(
     (0..count)
         .map(|_| {
             // Kept (a key's or ciphertext's mask): pages mapped up front.
-            let mut data = AlignedVec::with_capacity(rns.limbs(basis) * n);
-            memory::prefault(&mut data);
+            let mut data = AlignedVec::with_capacity_mapped(rns.limbs(basis) * n);
             data.resize(rns.limbs(basis) * n, 0);
             for (i, limb) in data.chunks_exact_mut(n).enumerate() {
                 sampling::uniform_into(rns.modulus(basis, i), &mut rng, limb);

@@ -18,9 +18,12 @@
 //! that are computed straight into new memory.
 
 use std::alloc::{self, Layout};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::mem::MaybeUninit;
 use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use zeroize::Zeroize;
 
@@ -33,38 +36,72 @@ pub const ALIGN: usize = 64;
 /// them anyway.
 const RECYCLE_MIN_BYTES: usize = 128 << 10;
 
-/// At most this many blocks, and this many bytes, are kept per thread.
-const RECYCLE_MAX_BLOCKS: usize = 16;
-const RECYCLE_MAX_BYTES: usize = 32 << 20;
+/// At most this many blocks, and this many bytes, are kept by each thread
+/// for itself.
+const LOCAL_MAX_BLOCKS: usize = 16;
+const LOCAL_MAX_BYTES: usize = 32 << 20;
 
-/// Large blocks freed on this thread, kept for the next buffers of about
-/// their size. glibc returns the top of its heap to the system when more
-/// than a threshold is free there, and serves requests above another
-/// threshold with fresh mappings, both tuned for other workloads: a key
-/// switch at `N = 16384` frees about ten blocks of a mebibyte, and the
-/// pages came back as page faults on every call (a rotation at the `n16k`
-/// preset spent a tenth of its time in the kernel). The blocks hold
+/// At most this many blocks, and this many bytes, are kept for every
+/// thread together: room for the ±2^k Galois keys of the `seed` preset
+/// (about 38 MB).
+const SHARED_MAX_BLOCKS: usize = 512;
+const SHARED_MAX_BYTES: usize = 64 << 20;
+
+/// Large freed blocks, kept for the next buffers of about their size.
+///
+/// glibc returns the top of its heap to the system when more than a
+/// threshold is free there, and serves requests above another threshold
+/// with fresh mappings, both tuned for other workloads. A key switch at
+/// `N = 16384` frees about ten blocks of a mebibyte, and the pages came
+/// back as page faults on every call (a rotation at the `n16k` preset
+/// spent a tenth of its time in the kernel). Key generation makes its keys
+/// on the worker threads and its caller drops them on another: with
+/// per-thread lists alone none of that memory came back to the workers,
+/// and the kernel's mapping and unmapping of it took 39 % of the samples
+/// of `perf record` on key generation at the `seed` preset.
+///
+/// A freed block goes to its thread's own list ([`LOCAL`]) while that has
+/// room, else to the list every thread shares ([`SHARED`]), else back to
+/// the allocator; a new buffer looks in the same order. The blocks hold
 /// whatever their last buffer left, as freed memory does; secrets are
-/// wiped before their buffers are dropped.
+/// wiped before their buffers are dropped. [`release_cached`] hands every
+/// kept block back.
 struct Recycled {
-    /// Each block's start and the capacity (in words) it was allocated for.
-    blocks: Vec<(NonNull<u8>, usize)>,
+    /// Kept blocks' starts by the capacity (in words) they were allocated
+    /// for.
+    blocks: BTreeMap<usize, Vec<NonNull<u8>>>,
+    count: usize,
     bytes: usize,
+    max_blocks: usize,
+    max_bytes: usize,
 }
 
+// SAFETY: the list owns its blocks alone (no buffer points into them), so
+// it may be handed to, and used from, another thread.
+unsafe impl Send for Recycled {}
+
 impl Recycled {
+    const fn new(max_blocks: usize, max_bytes: usize) -> Self {
+        Self {
+            blocks: BTreeMap::new(),
+            count: 0,
+            bytes: 0,
+            max_blocks,
+            max_bytes,
+        }
+    }
+
     /// A kept block for at least `cap` words and at most twice as many
     /// (the smallest such), if any.
     fn take(&mut self, cap: usize) -> Option<(NonNull<u8>, usize)> {
-        let (i, _) = self
-            .blocks
-            .iter()
-            .enumerate()
-            .filter(|(_, &(_, c))| c >= cap && c / 2 <= cap)
-            .min_by_key(|(_, &(_, c))| c)?;
-        let block = self.blocks.swap_remove(i);
-        self.bytes -= AlignedVec::layout(block.1).size();
-        Some(block)
+        let (&kept, list) = self.blocks.range_mut(cap..=cap.saturating_mul(2)).next()?;
+        let raw = list.pop().expect("no empty list is kept");
+        if list.is_empty() {
+            self.blocks.remove(&kept);
+        }
+        self.count -= 1;
+        self.bytes -= AlignedVec::layout(kept).size();
+        Some((raw, kept))
     }
 
     /// Keeps the block if it is large and there is room; returns it
@@ -72,60 +109,102 @@ impl Recycled {
     fn keep(&mut self, raw: NonNull<u8>, cap: usize) -> Option<(NonNull<u8>, usize)> {
         let size = AlignedVec::layout(cap).size();
         if size < RECYCLE_MIN_BYTES
-            || self.blocks.len() >= RECYCLE_MAX_BLOCKS
-            || self.bytes + size > RECYCLE_MAX_BYTES
+            || self.count >= self.max_blocks
+            || self.bytes + size > self.max_bytes
         {
             return Some((raw, cap));
         }
-        self.blocks.push((raw, cap));
+        self.blocks.entry(cap).or_default().push(raw);
+        self.count += 1;
         self.bytes += size;
         None
+    }
+
+    /// Frees every kept block.
+    fn clear(&mut self) {
+        for (cap, list) in std::mem::take(&mut self.blocks) {
+            for raw in list {
+                // SAFETY: every kept block came from the global allocator
+                // with `layout(cap)` and is owned by this list alone.
+                unsafe { alloc::dealloc(raw.as_ptr(), AlignedVec::layout(cap)) };
+            }
+        }
+        self.count = 0;
+        self.bytes = 0;
     }
 }
 
 impl Drop for Recycled {
     fn drop(&mut self) {
-        for &(raw, cap) in &self.blocks {
-            // SAFETY: every kept block came from the global allocator with
-            // `layout(cap)` and is owned by this list alone.
-            unsafe { alloc::dealloc(raw.as_ptr(), AlignedVec::layout(cap)) };
-        }
+        self.clear();
     }
 }
 
 thread_local! {
-    static RECYCLED: std::cell::RefCell<Recycled> = const {
-        std::cell::RefCell::new(Recycled { blocks: Vec::new(), bytes: 0 })
-    };
+    /// This thread's kept blocks, freed when it exits.
+    static LOCAL: RefCell<Recycled> =
+        const { RefCell::new(Recycled::new(LOCAL_MAX_BLOCKS, LOCAL_MAX_BYTES)) };
 }
 
-/// A kept block for `cap` words ([`Recycled::take`]), if this thread has one.
+/// The blocks every thread may take.
+static SHARED: Mutex<Recycled> = Mutex::new(Recycled::new(SHARED_MAX_BLOCKS, SHARED_MAX_BYTES));
+
+/// The shared list; a panic while it was held leaves it consistent (its
+/// methods do not panic between updates), so a poisoned lock is taken over.
+fn shared() -> MutexGuard<'static, Recycled> {
+    SHARED.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A kept block for `cap` words ([`Recycled::take`]): this thread's first,
+/// then a shared one.
 fn take_recycled(cap: usize) -> Option<(NonNull<u8>, usize)> {
     if AlignedVec::layout(cap).size() < RECYCLE_MIN_BYTES {
         return None;
     }
-    RECYCLED
+    LOCAL
         .try_with(|r| r.try_borrow_mut().ok().and_then(|mut r| r.take(cap)))
         .ok()
         .flatten()
+        .or_else(|| shared().take(cap))
 }
 
-/// Frees a block of `cap` words, or keeps it for reuse on this thread.
+/// Frees a block of `cap` words, or keeps it for reuse: on this thread if
+/// it has room, else for every thread.
 ///
 /// # Safety
 /// `raw` was allocated by the global allocator with `AlignedVec::layout(cap)`
 /// and is not used again by the caller.
 unsafe fn release(raw: NonNull<u8>, cap: usize) {
-    let back = RECYCLED
+    if AlignedVec::layout(cap).size() < RECYCLE_MIN_BYTES {
+        // SAFETY: guaranteed by the caller.
+        unsafe { alloc::dealloc(raw.as_ptr(), AlignedVec::layout(cap)) };
+        return;
+    }
+    let back = LOCAL
         .try_with(|r| match r.try_borrow_mut() {
             Ok(mut r) => r.keep(raw, cap),
             Err(_) => Some((raw, cap)),
         })
-        .unwrap_or(Some((raw, cap)));
+        .unwrap_or(Some((raw, cap)))
+        .and_then(|(raw, cap)| shared().keep(raw, cap));
     if let Some((raw, cap)) = back {
         // SAFETY: guaranteed by the caller; the block was not kept.
         unsafe { alloc::dealloc(raw.as_ptr(), AlignedVec::layout(cap)) };
     }
+}
+
+/// Hands every large buffer block kept for reuse back to the allocator:
+/// the calling thread's and the shared ones (other threads' own lists are
+/// freed when those threads exit). For a program that is done with its
+/// keys and ciphertexts and wants its resident memory back; up to
+/// 64 MiB are kept for all threads and 32 MiB for each.
+pub fn release_cached() {
+    let _ = LOCAL.try_with(|r| {
+        if let Ok(mut r) = r.try_borrow_mut() {
+            r.clear();
+        }
+    });
+    shared().clear();
 }
 
 /// A type aligned as a cache line, for [`AlignedVec::new`]'s dangling
@@ -146,10 +225,10 @@ const _: () = assert!(std::mem::align_of::<Line>() == ALIGN);
 /// would be simpler, but glibc serves large aligned requests by mapping
 /// fresh pages every time, and the page faults made a rotation about a
 /// quarter slower; ordinary requests reuse freed memory. Blocks of
-/// 128 KiB or more are in addition kept for reuse by the thread that
-/// frees them, up to 16 blocks and 32 MiB per thread: a key switch at
-/// `N = 16384` frees about ten blocks of a mebibyte per call, whose pages
-/// glibc would otherwise hand back to the system and fault in again.
+/// 128 KiB or more are in addition kept for reuse (up to 16 blocks and
+/// 32 MiB by each thread, and 512 blocks and 64 MiB shared between
+/// threads; [`release_cached`] frees them), whose pages glibc would
+/// otherwise hand back to the system and fault in again.
 pub struct AlignedVec {
     /// The first word, on a cache line.
     ptr: NonNull<u64>,
@@ -195,6 +274,21 @@ impl AlignedVec {
         v
     }
 
+    /// [`Self::with_capacity`] for a buffer that outlives the call making
+    /// it (a key's polynomial): if the block is new, its pages are mapped
+    /// in one call ([`crate::math::memory::prefault`]) instead of faulting
+    /// one at a time as they are written. A reused block's pages are
+    /// mapped already, and asking again would walk its page tables for
+    /// nothing (about 4 % of key generation's samples).
+    #[must_use]
+    pub(crate) fn with_capacity_mapped(cap: usize) -> Self {
+        let mut v = Self::new();
+        if cap > 0 && v.allocate(cap, false) {
+            crate::math::memory::prefault(&mut v);
+        }
+        v
+    }
+
     /// `len` zero words (from zeroed memory, no fill loop).
     ///
     /// # Panics
@@ -203,7 +297,7 @@ impl AlignedVec {
     pub fn zeroed(len: usize) -> Self {
         let mut v = Self::new();
         if len > 0 {
-            v.allocate(len, true);
+            let _ = v.allocate(len, true);
             v.len = len;
         }
         v
@@ -227,8 +321,9 @@ impl AlignedVec {
     }
 
     /// Moves the words into a new block of `cap > 0` words (zeroed if
-    /// `zero`) and frees the old one.
-    fn allocate(&mut self, cap: usize, zero: bool) {
+    /// `zero`) and frees the old one. True if the block came from the
+    /// allocator, false if it was a kept one.
+    fn allocate(&mut self, cap: usize, zero: bool) -> bool {
         let want = cap;
         let (raw, cap, stale) = if let Some((raw, kept)) = take_recycled(cap) {
             (raw.as_ptr(), kept, true)
@@ -275,6 +370,7 @@ impl AlignedVec {
         self.ptr = unsafe { NonNull::new_unchecked(ptr) };
         self.cap = cap;
         self.skip = skip;
+        !stale
     }
 
     /// Number of words.
@@ -327,7 +423,7 @@ impl AlignedVec {
         if need <= self.cap {
             return;
         }
-        self.allocate(need.max(2 * self.cap), false);
+        let _ = self.allocate(need.max(2 * self.cap), false);
     }
 
     /// The words after the length, up to the capacity, not yet
@@ -570,6 +666,59 @@ mod tests {
         // half, and keeps its capacity.
         let half = AlignedVec::with_capacity(words / 2 + 1);
         assert_eq!((half.as_ptr(), half.capacity()), (block, words));
+    }
+
+    #[test]
+    fn blocks_freed_on_one_thread_serve_another() {
+        // 40 MiB is more than a thread keeps for itself, so the freed block
+        // goes to the shared list, and a buffer made on another thread gets
+        // it. No other test asks for a block of 20 to 40 MiB.
+        let words = 5 << 20;
+        let block = std::thread::spawn(move || {
+            let mut a = AlignedVec::with_capacity(words);
+            a.resize(words, 7);
+            a.as_ptr() as usize
+        })
+        .join()
+        .expect("first thread");
+        let kept = shared().blocks.get(&words).is_some_and(|list| {
+            // A block starts less than a cache line before its words.
+            list.iter().any(|raw| {
+                let start = raw.as_ptr() as usize;
+                start <= block && block < start + ALIGN
+            })
+        });
+        assert!(kept, "the block is kept in the shared list");
+        let (got, cap, local) = std::thread::spawn(move || {
+            let b = AlignedVec::with_capacity_mapped(words);
+            let got = (b.as_ptr() as usize, b.capacity());
+            // Freed here, it is again too large for this thread's list.
+            drop(b);
+            let local = LOCAL.with(|r| r.borrow().count);
+            (got.0, got.1, local)
+        })
+        .join()
+        .expect("second thread");
+        assert_eq!((got, cap), (block, words), "the shared block is reused");
+        assert_eq!(local, 0);
+    }
+
+    #[test]
+    fn release_cached_frees_this_threads_blocks() {
+        std::thread::spawn(|| {
+            let words = 1 << 15;
+            let blocks: Vec<AlignedVec> = (0..3).map(|_| AlignedVec::zeroed(words)).collect();
+            drop(blocks);
+            assert_eq!(LOCAL.with(|r| r.borrow().count), 3);
+            release_cached();
+            assert_eq!(LOCAL.with(|r| (r.borrow().count, r.borrow().bytes)), (0, 0));
+            // With nothing kept here, a new buffer is still aligned and
+            // zeroed where asked.
+            let z = AlignedVec::zeroed(words);
+            assert!(aligned(&z) && z.iter().all(|&x| x == 0));
+        })
+        .join()
+        .expect("thread");
     }
 
     #[test]

@@ -11,9 +11,10 @@
 use crate::math::aligned::AlignedVec;
 
 /// Maps the pages that lie wholly inside `v`'s allocation (its capacity),
-/// so writing them does not fault page by page. For buffers that outlive
-/// the call that makes them (keys, expanded seeds); on memory already
-/// mapped it costs a system call and a walk of the page tables.
+/// so writing them does not fault page by page. For new blocks of buffers
+/// that outlive the call that makes them (keys, expanded seeds), through
+/// [`AlignedVec::with_capacity_mapped`]; on memory already mapped it would
+/// cost a system call and a walk of the page tables.
 pub(crate) fn prefault(v: &mut AlignedVec) {
     #[cfg(target_os = "linux")]
     {

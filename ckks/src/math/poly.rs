@@ -305,7 +305,7 @@ impl RnsPoly<Coeff> {
 
     /// [`Self::from_signed`] for a polynomial that outlives its maker (a
     /// key): the pages of its buffer are mapped in one call
-    /// ([`crate::math::memory::prefault`]).
+    /// ([`AlignedVec::with_capacity_mapped`]).
     pub(crate) fn from_signed_kept(ctx: &RnsContext, basis: Basis, coeffs: &[i64]) -> Self {
         Self::signed_limbs(ctx, basis, coeffs, true)
     }
@@ -317,10 +317,11 @@ impl RnsPoly<Coeff> {
         // residue is c or q + c, a select the compiler vectorizes. The limbs
         // are written once, as they are computed (no zero fill first).
         let max_abs = coeffs.iter().map(|c| c.unsigned_abs()).max().unwrap_or(0);
-        let mut data = AlignedVec::with_capacity(ctx.limbs(basis) * n);
-        if kept {
-            crate::math::memory::prefault(&mut data);
-        }
+        let mut data = if kept {
+            AlignedVec::with_capacity_mapped(ctx.limbs(basis) * n)
+        } else {
+            AlignedVec::with_capacity(ctx.limbs(basis) * n)
+        };
         for i in 0..ctx.limbs(basis) {
             let m = ctx.modulus(basis, i);
             if max_abs < m.value() {
