@@ -104,14 +104,10 @@ impl Recycled {
         Some((raw, kept))
     }
 
-    /// Keeps the block if it is large and there is room; returns it
-    /// otherwise.
+    /// Keeps the block if there is room; returns it otherwise.
     fn keep(&mut self, raw: NonNull<u8>, cap: usize) -> Option<(NonNull<u8>, usize)> {
         let size = AlignedVec::layout(cap).size();
-        if size < RECYCLE_MIN_BYTES
-            || self.count >= self.max_blocks
-            || self.bytes + size > self.max_bytes
-        {
+        if self.count >= self.max_blocks || self.bytes + size > self.max_bytes {
             return Some((raw, cap));
         }
         self.blocks.entry(cap).or_default().push(raw);
@@ -175,18 +171,17 @@ fn take_recycled(cap: usize) -> Option<(NonNull<u8>, usize)> {
 /// `raw` was allocated by the global allocator with `AlignedVec::layout(cap)`
 /// and is not used again by the caller.
 unsafe fn release(raw: NonNull<u8>, cap: usize) {
-    if AlignedVec::layout(cap).size() < RECYCLE_MIN_BYTES {
-        // SAFETY: guaranteed by the caller.
-        unsafe { alloc::dealloc(raw.as_ptr(), AlignedVec::layout(cap)) };
-        return;
-    }
-    let back = LOCAL
-        .try_with(|r| match r.try_borrow_mut() {
-            Ok(mut r) => r.keep(raw, cap),
-            Err(_) => Some((raw, cap)),
-        })
-        .unwrap_or(Some((raw, cap)))
-        .and_then(|(raw, cap)| shared().keep(raw, cap));
+    let back = if AlignedVec::layout(cap).size() < RECYCLE_MIN_BYTES {
+        Some((raw, cap))
+    } else {
+        LOCAL
+            .try_with(|r| match r.try_borrow_mut() {
+                Ok(mut r) => r.keep(raw, cap),
+                Err(_) => Some((raw, cap)),
+            })
+            .unwrap_or(Some((raw, cap)))
+            .and_then(|(raw, cap)| shared().keep(raw, cap))
+    };
     if let Some((raw, cap)) = back {
         // SAFETY: guaranteed by the caller; the block was not kept.
         unsafe { alloc::dealloc(raw.as_ptr(), AlignedVec::layout(cap)) };
