@@ -49,6 +49,9 @@ def function_range(binary, name):
         parts = line.split(maxsplit=3)
         if len(parts) == 4 and parts[2] in "tTwW" and name in parts[3]:
             hits.append((int(parts[0], 16), int(parts[1], 16), parts[3]))
+    exact = [h for h in hits if h[2] == name]
+    if len(exact) == 1:
+        hits = exact
     if len(hits) != 1:
         names = "\n  ".join(h[2] for h in hits) or "(none)"
         sys.exit(f"{name!r} names {len(hits)} functions in {binary}:\n  {names}")

@@ -1,8 +1,11 @@
 //! AVX-512 NTT backends: eight coefficients per vector, the algorithm of
 //! `scalar.rs`. Each lane multiplier returns `a·w mod q` in `[0, K·q)`; the
-//! forward transform keeps values in `[0, 2K·q)` and the inverse in
+//! forward transform takes values in `[0, 2K·q)` and the inverse in
 //! `[0, K·q)`, so both accept the scalar ranges (`[0, 4q)` forward, `[0, 2q)`
-//! inverse) and, once fully reduced, agree with it bit for bit.
+//! inverse) and, once fully reduced, agree with it bit for bit. Inside the
+//! forward transform values may grow beyond `2K·q` where the lane has room:
+//! stages that skip the reduction of their `x` inputs save two of the
+//! butterfly's operations (`Schedule`).
 //!
 //! Three kernels share one body, stamped out per target feature by
 //! `ntt_kernels!` ([`Kernel`]), with two lane multipliers:
@@ -122,6 +125,74 @@ impl Kernel {
     }
 }
 
+/// Which stages of a forward transform reduce the `x` input of their
+/// butterflies. A forward butterfly returns `u + v` and `u − v + K·q` with
+/// `v = y·w mod q ∈ [0, K·q)` and `u` the `x` input, reduced (`csub`) or
+/// not: a stage that skips the reduction adds `K·q` to the bound of its
+/// values instead, and saves its two vector operations. How far the bound
+/// may grow is the lane's room (`2^64`, or `2^52` for the IFMA kernel,
+/// whose products read 52 bits); transform inputs are below `2K·q`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Schedule {
+    /// Every stage subtracts `K·q` from `x ≥ K·q`: values stay below `2K·q`,
+    /// and the final reduction starts from there.
+    Every,
+    /// The odd stages (counted from 0) subtract `2K·q` from `x ≥ 2K·q`, the
+    /// even ones do not reduce: values stay below `4K·q` (an even stage
+    /// takes `3K·q` to `4K·q`, an odd one `4K·q` back to `3K·q`). For
+    /// `4K·q` within the lane's room: 64-bit lanes and `q ≤ 2^60`, IFMA and
+    /// `q ≤ 2^49`.
+    Alternate,
+    /// No stage reduces: values end below `(2K + K·log2 N)·q`, which must
+    /// fit the lane, and the final reduction is a Shoup product by 1 and
+    /// one subtraction. Only the IFMA kernel, whose products cost four
+    /// operations, uses it; the 64-bit lanes' cost more than the stages
+    /// save. For `N = 8192`, `q < 2^52/30`.
+    Never,
+}
+
+impl Schedule {
+    /// The schedule of `kernel`'s forward transform of size `n` mod `q`:
+    /// the one that saves the most operations within the lane's room.
+    fn choose(kernel: Kernel, q: u64, n: usize) -> Self {
+        let k: u128 = if kernel == Kernel::Ifma { 2 } else { 4 };
+        let room = 1u128 << if kernel == Kernel::Ifma { 52 } else { 64 };
+        let q = u128::from(q);
+        let log_n = u128::from(n.trailing_zeros());
+        if kernel == Kernel::Ifma && (2 * k + k * log_n) * q <= room {
+            Schedule::Never
+        } else if 4 * k * q <= room {
+            Schedule::Alternate
+        } else {
+            Schedule::Every
+        }
+    }
+
+    /// The schedule of a pass whose first stage is stage `first` of the
+    /// transform, as a `LZ` parameter of the pass kernels: `0` every stage
+    /// reduces, `1` none does, `2` (`3`) the pass's odd (even) stages,
+    /// counted from 0 within the pass, do.
+    fn pass_code(self, first: u32) -> u8 {
+        match self {
+            Schedule::Every => 0,
+            Schedule::Never => 1,
+            Schedule::Alternate if first.is_multiple_of(2) => 2,
+            Schedule::Alternate => 3,
+        }
+    }
+}
+
+/// Whether stage `i` of a pass with schedule code `lz`
+/// ([`Schedule::pass_code`]) reduces the butterflies' `x` inputs.
+const fn reduces(lz: u8, i: u32) -> bool {
+    match lz {
+        0 => true,
+        1 => false,
+        2 => i % 2 == 1,
+        _ => i.is_multiple_of(2),
+    }
+}
+
 /// One direction's twiddles as the vector kernels read them: `psi_rev` or
 /// `psi_inv_rev` (`w`) and their Shoup constants `s`. A kernel's `SPLIT`
 /// parameter says how it stores `s`: whole in `s` (`SPLIT = false`), or
@@ -238,6 +309,8 @@ pub struct VecTables {
     last_w_n_inv: (u64, u64),
     /// The lane permutations of the small-gap stages (boxed: 1 KiB).
     idx: Box<SmallGapIndices>,
+    /// Which forward stages reduce ([`Schedule`]).
+    schedule: Schedule,
 }
 
 fn shoup(w: u64, q: u64, bits: u32) -> u64 {
@@ -277,6 +350,7 @@ impl VecTables {
             n_inv: (t.n_inv, shoup(t.n_inv, q, shoup_bits)),
             last_w_n_inv: (last_w, shoup(last_w, q, shoup_bits)),
             idx: Box::new(SmallGapIndices::new()),
+            schedule: Schedule::choose(kernel, q, t.n),
         })
     }
 
@@ -826,17 +900,20 @@ macro_rules! ntt_kernels {
                 }
             }
 
-            /// Forward butterfly on vectors (`kq` = K·q): inputs and outputs in `[0, 2K·q)`.
+            /// Forward butterfly on vectors (`kq` = K·q), `x` reduced by
+            /// `c` (`REDUCE`) or not ([`Schedule`]): outputs below `x`'s
+            /// bound after the reduction plus `K·q`.
             #[inline]
             #[target_feature(enable = $feat)]
-            fn fwd_bfly<const SHARED: bool>(
+            fn fwd_bfly<const SHARED: bool, const REDUCE: bool>(
                 x: __m512i,
                 y: __m512i,
                 t: Tw,
                 q: __m512i,
+                c: __m512i,
                 kq: __m512i,
             ) -> (__m512i, __m512i) {
-                let u = csub(x, kq);
+                let u = if REDUCE { csub(x, c) } else { x };
                 let v = mul::<SHARED>(y, t, q);
                 (
                     _mm512_add_epi64(u, v),
@@ -927,6 +1004,19 @@ macro_rules! ntt_kernels {
                 )
             }
 
+            /// The constant a forward stage with schedule code `lz`
+            /// subtracts ([`Schedule`]): `K·q`, or `2K·q` when stages
+            /// alternate.
+            #[inline]
+            #[target_feature(enable = $feat)]
+            fn reducer(lz: u8, kq: __m512i) -> __m512i {
+                if lz >= 2 {
+                    _mm512_add_epi64(kq, kq)
+                } else {
+                    kq
+                }
+            }
+
             /// One forward pass of `R ≤ 3` fused stages (radix `2^R`) over `m`
             /// blocks of `gap` coefficients: `2^R` vectors `gap/2^R` apart are
             /// loaded, go through the `R` stages in registers and are stored
@@ -934,7 +1024,8 @@ macro_rules! ntt_kernels {
             /// block `i` the twiddle `ψ^{br(m·2^s + i·2^s + b)}`. With
             /// `from`, the vectors are loaded from that slice instead of `a`
             /// and mapped by [`centre`] (the first pass of
-            /// [`forward_centered`]).
+            /// [`forward_centered`]). `LZ` says which stages reduce
+            /// ([`Schedule::pass_code`]).
             ///
             /// # Safety
             /// As [`forward`]; `gap >> R ≥ 8`, `m·gap ≤ a.len()`, and `from`
@@ -942,7 +1033,7 @@ macro_rules! ntt_kernels {
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
-            unsafe fn fwd_pass<const R: usize, const MAPPED: bool>(
+            unsafe fn fwd_pass<const R: usize, const MAPPED: bool, const LZ: u8>(
                 a: &mut [u64],
                 from: Option<(&[u64], &Centring)>,
                 gap: usize,
@@ -952,6 +1043,7 @@ macro_rules! ntt_kernels {
                 kq: __m512i,
             ) {
                 let span = gap >> R;
+                let red = reducer(LZ, kq);
                 for i in 0..m {
                     // 1, 2, 4 twiddles for the pass's stages, stage after stage.
                     let mut tw = [splat(0, 0); 7];
@@ -977,8 +1069,13 @@ macro_rules! ntt_kernels {
                                 }
                             }
                         }
+                        // Twiddle slot `t` belongs to stage `log2(t + 1)`.
                         let mut bf = |x: usize, y: usize, t: usize| {
-                            (v[x], v[y]) = fwd_bfly::<true>(v[x], v[y], tw[t], q, kq);
+                            (v[x], v[y]) = if reduces(LZ, (t + 1).ilog2()) {
+                                fwd_bfly::<true, true>(v[x], v[y], tw[t], q, red, kq)
+                            } else {
+                                fwd_bfly::<true, false>(v[x], v[y], tw[t], q, red, kq)
+                            };
                         };
                         // Stage by stage: pairs (x, y) and the twiddle slot of each.
                         match R {
@@ -1107,8 +1204,9 @@ macro_rules! ntt_kernels {
             /// Three small-gap stages on `C` blocks held in registers, blocks
             /// `first…first + C`: the stages with `D0`, `D1`, `D2` distinct
             /// twiddles per block (gaps `8/D`) run `bfly` with twiddles from
-            /// `w`/`ws` ([`small_twiddles`]); after stage `k` each block moves
-            /// to layout `chain[k]`.
+            /// `w`/`ws` ([`small_twiddles`]), told the stage's index in the
+            /// four-stage small-gap pass (1, 2, 3); after stage `k` each
+            /// block moves to layout `chain[k]`.
             #[inline]
             #[target_feature(enable = $feat)]
             fn small_gap_stages<
@@ -1121,13 +1219,13 @@ macro_rules! ntt_kernels {
                 first: usize,
                 tab: Table<'_>,
                 chain: &[(__m512i, __m512i)],
-                bfly: impl Fn(__m512i, __m512i, Tw) -> (__m512i, __m512i) + Copy,
+                bfly: impl Fn(__m512i, __m512i, Tw, u32) -> (__m512i, __m512i) + Copy,
             ) {
                 // Written out stage by stage: as a loop over the stages the
                 // blocks were kept in memory rather than registers.
-                small_gap_stage::<C, D0>(v, first, tab, chain[0], bfly);
-                small_gap_stage::<C, D1>(v, first, tab, chain[1], bfly);
-                small_gap_stage::<C, D2>(v, first, tab, chain[2], bfly);
+                small_gap_stage::<C, D0>(v, first, tab, chain[0], |x, y, t| bfly(x, y, t, 1));
+                small_gap_stage::<C, D1>(v, first, tab, chain[1], |x, y, t| bfly(x, y, t, 2));
+                small_gap_stage::<C, D2>(v, first, tab, chain[2], |x, y, t| bfly(x, y, t, 3));
             }
 
             /// One stage of [`small_gap_stages`].
@@ -1155,13 +1253,17 @@ macro_rules! ntt_kernels {
             /// transform (`m = N/16` blocks at the gap-8 stage). `C` blocks per
             /// iteration, so that their chains of dependent stages interleave.
             /// The outputs go where `fin` says (`FINISH`), or back into `a`.
+            /// `LZ` says which of the four stages reduce
+            /// ([`Schedule::pass_code`]), and so where the final reduction
+            /// starts: below `2K·q` (`0`), `4K·q` (`2`, `3`), or anywhere
+            /// below `2^52` for IFMA (`1`, a product by 1).
             ///
             /// # Safety
             /// `fin`'s arrays, if any, are valid for `N` words.
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
-            unsafe fn fwd_small_gaps<const C: usize, const FINISH: bool>(
+            unsafe fn fwd_small_gaps<const C: usize, const FINISH: bool, const LZ: u8>(
                 a: &mut [u64],
                 g0: usize,
                 m: usize,
@@ -1172,7 +1274,21 @@ macro_rules! ntt_kernels {
             ) {
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
+                let red = reducer(LZ, kq);
+                let one = splat(1, shoup(1, q64, $shoup_bits));
                 let idx = index_vectors(&vt.idx.fwd);
+                let bfly = |x, y, t, stage| {
+                    if reduces(LZ, stage) {
+                        fwd_bfly::<false, true>(x, y, t, q, red, kq)
+                    } else {
+                        fwd_bfly::<false, false>(x, y, t, q, red, kq)
+                    }
+                };
+                let reduce_out = |x| match LZ {
+                    0 => reduce_from(x, q64, 2 * K),
+                    1 => reduce_from(mul::<true>(x, one, q), q64, K),
+                    _ => reduce_from(x, q64, 4 * K),
+                };
                 for (it, chunk) in a.chunks_exact_mut(16 * C).enumerate() {
                     let p = chunk.as_mut_ptr();
                     let first = g0 + C * it;
@@ -1180,31 +1296,19 @@ macro_rules! ntt_kernels {
                     for (c, xy) in v.iter_mut().enumerate() {
                         let t8 = tab.at::<$split>(m + first + c);
                         // SAFETY: `chunk` has 16·C elements.
-                        let (x, y) = unsafe {
-                            fwd_bfly::<false>(
-                                load(p.add(16 * c)),
-                                load(p.add(16 * c + 8)),
-                                t8,
-                                q,
-                                kq,
-                            )
-                        };
+                        let (lo, hi) = unsafe { (load(p.add(16 * c)), load(p.add(16 * c + 8))) };
+                        let (x, y) = bfly(lo, hi, t8, 0);
                         let (x, y) = relayout(x, y, idx[0]);
                         *xy = [x, y];
                     }
                     // Gaps 4, 2, 1.
-                    small_gap_stages::<C, 2, 4, 8>(&mut v, first, tab, &idx[1..], |x, y, t| {
-                        fwd_bfly::<false>(x, y, t, q, kq)
-                    });
+                    small_gap_stages::<C, 2, 4, 8>(&mut v, first, tab, &idx[1..], bfly);
                     for (c, xy) in v.iter().enumerate() {
                         let k = 16 * (first + c);
                         // SAFETY: `chunk` has 16·C elements, coefficients
                         // 16·first … of the transform, and `fin`'s arrays have N.
                         unsafe {
-                            let (y0, y1) = (
-                                reduce_from(xy[0], q64, 2 * K),
-                                reduce_from(xy[1], q64, 2 * K),
-                            );
+                            let (y0, y1) = (reduce_out(xy[0]), reduce_out(xy[1]));
                             if FINISH {
                                 finish(p.add(16 * c), k, y0, fin, q, q64);
                                 finish(p.add(16 * c + 8), k + 8, y1, fin, q, q64);
@@ -1256,7 +1360,7 @@ macro_rules! ntt_kernels {
                         *xy = [x, y];
                     }
                     // Gaps 1, 2, 4.
-                    small_gap_stages::<C, 8, 4, 2>(&mut v, first, tab, &idx[1..], |x, y, t| {
+                    small_gap_stages::<C, 8, 4, 2>(&mut v, first, tab, &idx[1..], |x, y, t, _| {
                         inv_bfly::<false>(x, y, t, q, kq)
                     });
                     for (c, xy) in v.iter().enumerate() {
@@ -1365,38 +1469,64 @@ macro_rules! ntt_kernels {
                 let tab = vt.forward(t);
                 let (mut gap, mut m) = (n, 1);
                 let mut left = (n / 16).trailing_zeros();
+                // Stages done so far, for the schedule of the next pass.
+                let mut done = 0;
+                /// One pass: radix `2^r`, with the input map or not, and
+                /// each schedule code as a compile-time parameter.
+                macro_rules! pass {
+                    ($r:literal, $mapped:literal, $from:expr, $lz:expr) => {
+                        match $lz {
+                            0 => fwd_pass::<$r, $mapped, 0>(a, $from, gap, m, tab, q, kq),
+                            1 => fwd_pass::<$r, $mapped, 1>(a, $from, gap, m, tab, q, kq),
+                            2 => fwd_pass::<$r, $mapped, 2>(a, $from, gap, m, tab, q, kq),
+                            _ => fwd_pass::<$r, $mapped, 3>(a, $from, gap, m, tab, q, kq),
+                        }
+                    };
+                }
                 while left > 0 {
                     let r = pass_radix(left);
+                    let lz = vt.schedule.pass_code(done);
                     // SAFETY: gap ≥ 2^r·16, so every pass loads whole vectors inside a.
                     // The plain passes are compiled without the input map.
                     unsafe {
                         match (r, from.is_some()) {
-                            (1, false) => fwd_pass::<1, false>(a, None, gap, m, tab, q, kq),
-                            (2, false) => fwd_pass::<2, false>(a, None, gap, m, tab, q, kq),
-                            (_, false) => fwd_pass::<3, false>(a, None, gap, m, tab, q, kq),
-                            (1, true) => fwd_pass::<1, true>(a, from, gap, m, tab, q, kq),
-                            (2, true) => fwd_pass::<2, true>(a, from, gap, m, tab, q, kq),
-                            (_, true) => fwd_pass::<3, true>(a, from, gap, m, tab, q, kq),
+                            (1, false) => pass!(1, false, None, lz),
+                            (2, false) => pass!(2, false, None, lz),
+                            (_, false) => pass!(3, false, None, lz),
+                            (1, true) => pass!(1, true, from, lz),
+                            (2, true) => pass!(2, true, from, lz),
+                            (_, true) => pass!(3, true, from, lz),
                         }
                     }
                     from = None;
                     gap >>= r;
                     m <<= r;
                     left -= r;
+                    done += r;
                 }
                 // Gap 8 between the two halves of each 16-coefficient block, then gaps
                 // 4, 2, 1 and the final reduction.
                 let whole = n - n % (16 * CH);
                 let (head, tail) = a.split_at_mut(whole);
+                /// Both parts with one schedule code and finishing step.
+                macro_rules! small {
+                    ($finish:literal, $lz:literal) => {{
+                        fwd_small_gaps::<CH, $finish, $lz>(head, 0, m, tab, vt, q64, &fin);
+                        fwd_small_gaps::<1, $finish, $lz>(tail, whole / 16, m, tab, vt, q64, &fin);
+                    }};
+                }
                 // SAFETY: `fin`'s arrays are valid for N words (caller).
                 // (The plain transform is compiled without the finishing step.)
                 unsafe {
-                    if let Finish::InPlace = fin {
-                        fwd_small_gaps::<CH, false>(head, 0, m, tab, vt, q64, &fin);
-                        fwd_small_gaps::<1, false>(tail, whole / 16, m, tab, vt, q64, &fin);
-                    } else {
-                        fwd_small_gaps::<CH, true>(head, 0, m, tab, vt, q64, &fin);
-                        fwd_small_gaps::<1, true>(tail, whole / 16, m, tab, vt, q64, &fin);
+                    match (matches!(fin, Finish::InPlace), vt.schedule.pass_code(done)) {
+                        (true, 0) => small!(false, 0),
+                        (true, 1) => small!(false, 1),
+                        (true, 2) => small!(false, 2),
+                        (true, _) => small!(false, 3),
+                        (false, 0) => small!(true, 0),
+                        (false, 1) => small!(true, 1),
+                        (false, 2) => small!(true, 2),
+                        (false, _) => small!(true, 3),
                     }
                 }
             }
@@ -1528,6 +1658,76 @@ mod tests {
     fn vector(x: &[u64; 8]) -> __m512i {
         // SAFETY: as for `lanes`.
         unsafe { std::mem::transmute(*x) }
+    }
+
+    /// The bounds [`Schedule`] documents, followed stage by stage for every
+    /// kernel, prime size and `N`, with `q` at the top of its size: no
+    /// value outgrows the lane, and the final reduction starts from the
+    /// bound it assumes. Passes see the schedule through
+    /// [`Schedule::pass_code`] and [`reduces`]; for any first stage that
+    /// gives the transform's rule (odd stages reduce, when alternating).
+    #[test]
+    fn forward_schedules_keep_values_inside_the_lanes() {
+        for first in 0..20u32 {
+            for i in 0..4 {
+                let code = Schedule::Alternate.pass_code(first);
+                assert_eq!(
+                    reduces(code, i),
+                    (first + i) % 2 == 1,
+                    "stage {first} + {i}"
+                );
+                assert!(reduces(Schedule::Every.pass_code(first), i));
+                assert!(!reduces(Schedule::Never.pass_code(first), i));
+            }
+        }
+        for kernel in [Kernel::Ifma, Kernel::Wide, Kernel::Dq] {
+            let (k, lane) = if kernel == Kernel::Ifma {
+                (2u128, 52)
+            } else {
+                (4, 64)
+            };
+            for bits in 20..=kernel.max_bits() {
+                let q = (1u64 << bits) - 1;
+                for log_n in 5..=17u32 {
+                    let schedule = Schedule::choose(kernel, q, 1 << log_n);
+                    // The bound of the values, in multiples of q.
+                    let mut bound = 2 * k;
+                    for stage in 0..log_n {
+                        if reduces(schedule.pass_code(stage), 0) {
+                            let c = if schedule == Schedule::Alternate {
+                                2 * k
+                            } else {
+                                k
+                            };
+                            bound = c.max(bound.saturating_sub(c));
+                        }
+                        bound += k;
+                        assert!(
+                            bound * u128::from(q) <= 1 << lane,
+                            "{kernel:?}, {bits}-bit q, N = 2^{log_n}, {schedule:?}: \
+                             {bound}q after stage {stage}"
+                        );
+                    }
+                    match schedule {
+                        Schedule::Every => assert!(bound <= 2 * k),
+                        Schedule::Alternate => assert!(bound <= 4 * k),
+                        Schedule::Never => assert_eq!(kernel, Kernel::Ifma),
+                    }
+                }
+            }
+        }
+        // The primes the backend tests run on reach every schedule.
+        let at = |kernel, bits| {
+            let q = ntt_primes_below(bits, 8192, 1, &[])[0];
+            Schedule::choose(kernel, q, 8192)
+        };
+        assert_eq!(at(Kernel::Ifma, 40), Schedule::Never);
+        assert_eq!(at(Kernel::Ifma, 49), Schedule::Alternate);
+        assert_eq!(at(Kernel::Ifma, 50), Schedule::Every);
+        for kernel in [Kernel::Wide, Kernel::Dq] {
+            assert_eq!(at(kernel, 60), Schedule::Alternate);
+            assert_eq!(at(kernel, 61), Schedule::Every);
+        }
     }
 
     /// `x − est·q mod 2^64` by IFMA for primes `≡ 1 (mod 2^12)` from 51 to
