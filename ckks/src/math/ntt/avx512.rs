@@ -193,6 +193,87 @@ const fn reduces(lz: u8, i: u32) -> bool {
     }
 }
 
+/// Stages fused per pass for `left` stages still to do above the small-gap
+/// pass: three at a time, `4 = 2 + 2`.
+fn pass_radix(left: u32) -> u32 {
+    match left {
+        1 => 1,
+        2 | 4 => 2,
+        _ => 3,
+    }
+}
+
+/// The stages of each pass of an inverse transform of size `n`, in order:
+/// the small-gap pass (4), then the fused passes; `len` of them.
+fn inverse_passes(n: usize) -> ([u32; 8], usize) {
+    let mut radix = [0; 8];
+    radix[0] = 4;
+    let mut len = 1;
+    let mut left = (n / 16).trailing_zeros();
+    while left > 0 {
+        radix[len] = pass_radix(left);
+        left -= radix[len];
+        len += 1;
+    }
+    (radix, len)
+}
+
+/// How the inverse transform bounds its sums. A Gentleman–Sande butterfly
+/// returns `x + y` and `(x − y + B)·w mod q ∈ [0, K·q)`, with `B` at least
+/// `y`'s bound: the products start over below `K·q` at every stage, the
+/// sums double their bound unless reduced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InvSchedule {
+    /// Every stage subtracts `K·q` from sums `≥ K·q`: values stay below
+    /// `K·q`, and every `B` is `K·q`.
+    Every,
+    /// Sums grow through a pass, and only the passes whose bit is set in
+    /// `reduce_after` reduce the sums of their last stage, to `[0, K·q)`,
+    /// by a Shoup product by 1 (IFMA: three operations for one stage,
+    /// against two per stage for `Every`). A pass is left unreduced when the
+    /// next one still fits the lane; the stage that enters with bound
+    /// `b·q` makes values below `2b·q`, which must stay within `2^52`.
+    Lazy { reduce_after: u8 },
+}
+
+impl InvSchedule {
+    /// The IFMA kernel's inverse is lazy when the small-gap pass, entered
+    /// below `K·q`, fits the lane (`16K·q ≤ 2^52`, primes up to 47 bits);
+    /// the 64-bit lanes' reductions by a product cost more than the
+    /// subtractions they replace.
+    fn choose(kernel: Kernel, q: u64, n: usize) -> Self {
+        let (k, room) = (2u128, 1u128 << 52);
+        let q = u128::from(q);
+        if kernel != Kernel::Ifma || 16 * k * q > room {
+            return InvSchedule::Every;
+        }
+        let (radix, len) = inverse_passes(n);
+        let mut reduce_after = 0;
+        let mut bound = k;
+        for p in 0..len - 1 {
+            let after = bound << radix[p];
+            // The next pass's top stage enters with `after·2^(r − 1)`.
+            if 2 * (after << (radix[p + 1] - 1)) * q <= room {
+                bound = after;
+            } else {
+                reduce_after |= 1 << p;
+                bound = k;
+            }
+        }
+        InvSchedule::Lazy { reduce_after }
+    }
+
+    /// Pass `p`'s schedule as an `LZ` parameter of the inverse pass
+    /// kernels: `0` every stage reduces, `1` none does, `2` only the last.
+    fn pass_code(self, p: usize) -> u8 {
+        match self {
+            InvSchedule::Every => 0,
+            InvSchedule::Lazy { reduce_after } if reduce_after >> p & 1 == 1 => 2,
+            InvSchedule::Lazy { .. } => 1,
+        }
+    }
+}
+
 /// One direction's twiddles as the vector kernels read them: `psi_rev` or
 /// `psi_inv_rev` (`w`) and their Shoup constants `s`. A kernel's `SPLIT`
 /// parameter says how it stores `s`: whole in `s` (`SPLIT = false`), or
@@ -311,6 +392,8 @@ pub struct VecTables {
     idx: Box<SmallGapIndices>,
     /// Which forward stages reduce ([`Schedule`]).
     schedule: Schedule,
+    /// Which inverse passes reduce their sums ([`InvSchedule`]).
+    inv_schedule: InvSchedule,
 }
 
 fn shoup(w: u64, q: u64, bits: u32) -> u64 {
@@ -351,6 +434,7 @@ impl VecTables {
             last_w_n_inv: (last_w, shoup(last_w, q, shoup_bits)),
             idx: Box::new(SmallGapIndices::new()),
             schedule: Schedule::choose(kernel, q, t.n),
+            inv_schedule: InvSchedule::choose(kernel, q, t.n),
         })
     }
 
@@ -540,6 +624,17 @@ fn reduce52_lazy(x: __m512i, t: Tw, q: __m512i) -> __m512i {
     _mm512_and_si512(r, _mm512_set1_epi64((1i64 << 52) - 1))
 }
 
+/// `r ≡ x (mod q)` in `[0, 2q)` for `x < 2^52`, `q < 2^50`: Shoup's product
+/// by 1 (`t.s = ⌊2^52/q⌋`, [`mul_shoup52_lazy`]) with `x` itself as the low
+/// half of the product, three operations.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn reduce52_small(x: __m512i, t: Tw, q: __m512i) -> __m512i {
+    let est = _mm512_madd52hi_epu64(_mm512_setzero_si512(), x, t.s);
+    let r = _mm512_madd52lo_epu64(x, est, _mm512_sub_epi64(_mm512_set1_epi64(1 << 52), q));
+    _mm512_and_si512(r, _mm512_set1_epi64((1i64 << 52) - 1))
+}
+
 /// `r ≡ x (mod q)` in `[0, 4q)` for any 64-bit `x`: [`mul_shoup64_lazy`]
 /// by `w = 1` (`t.s = ⌊2^64/q⌋`).
 #[inline]
@@ -583,7 +678,7 @@ impl NInv {
     }
 }
 
-/// `x·N^{-1} mod q` in `[0, q)` for `x < 4q`, `q < 2^50`: the 52-bit
+/// `x·N^{-1} mod q` in `[0, q)` for `x < 2^52`, `q < 2^50`: the 52-bit
 /// lanes' Shoup product (`[0, 2q)`) and one conditional subtraction.
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
@@ -848,7 +943,10 @@ fn relayout(a: __m512i, b: __m512i, idx: (__m512i, __m512i)) -> (__m512i, __m512
 /// serves many products (the radix-8 passes, the fixed factors of the last
 /// inverse stage and of ModDown's step), `$mul` where each product loads its
 /// own (the small-gap pass), `$reduce` for the conversion from a larger
-/// prime, and `$times_n_inv` for the last inverse stage's `(x + y)·N^{-1}`.
+/// prime, `$reduce_lane` (a product by 1 into `[0, K·q)`) for any value the
+/// lane holds where a schedule lets values grow ([`Schedule`],
+/// [`InvSchedule`]), and `$times_n_inv` for the last inverse stage's
+/// `(x + y)·N^{-1}`.
 macro_rules! ntt_kernels {
     (
         $module:ident,
@@ -856,6 +954,7 @@ macro_rules! ntt_kernels {
         $mul:ident,
         $mul_shared:ident,
         $reduce:ident,
+        $reduce_lane:ident,
         $times_n_inv:ident,
         $k:literal,
         $shoup_bits:literal,
@@ -865,16 +964,13 @@ macro_rules! ntt_kernels {
         pub mod $module {
             use super::*;
 
-            /// The lane product returns values in `[0, K·q)`; butterflies keep the
-            /// forward transform in `[0, 2K·q)` and the inverse in `[0, K·q)`.
+            /// The lane product returns values in `[0, K·q)`; transforms take
+            /// inputs in `[0, 2K·q)` (forward) and `[0, K·q)` (inverse).
             const K: u64 = $k;
 
             /// 16-coefficient blocks per iteration of the small-gap passes: four
             /// chains of dependent stages keep the multipliers busy.
             const CH: usize = 4;
-
-            /// Most stages fused in one pass.
-            const MAX_RADIX: u32 = 3;
 
             /// Reduces `x ∈ [0, m·q)`, `m` a power of two, to `[0, q)`.
             #[inline]
@@ -970,22 +1066,45 @@ macro_rules! ntt_kernels {
                 }
             }
 
-            /// Inverse butterfly: inputs and outputs in `[0, K·q)`.
+            /// Inverse butterfly on inputs below `b` ([`InvSchedule`]): the
+            /// sum reduced by `K·q` (`RED = 0`, for `b = K·q`), left to grow
+            /// (`1`) or brought to `[0, K·q)` by a product by `one` (`2`);
+            /// the difference `(x − y + b)·w` in `[0, K·q)`.
             #[inline]
             #[target_feature(enable = $feat)]
-            fn inv_bfly<const SHARED: bool>(
+            #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
+            fn inv_bfly<const SHARED: bool, const RED: u8>(
                 x: __m512i,
                 y: __m512i,
                 t: Tw,
                 q: __m512i,
                 kq: __m512i,
+                b: __m512i,
+                one: Tw,
             ) -> (__m512i, __m512i) {
-                let s = csub(_mm512_add_epi64(x, y), kq);
-                let d = _mm512_sub_epi64(_mm512_add_epi64(x, kq), y);
+                let sum = _mm512_add_epi64(x, y);
+                let s = match RED {
+                    0 => csub(sum, kq),
+                    1 => sum,
+                    _ => $reduce_lane(sum, one, q),
+                };
+                let d = _mm512_sub_epi64(_mm512_add_epi64(x, b), y);
                 (s, mul::<SHARED>(d, t, q))
             }
 
-            /// The last inverse butterfly with `N^{-1}` folded in: inputs in `[0, K·q)`,
+            /// The reduction code of stage `i` of an inverse pass of `r`
+            /// stages with schedule code `lz` ([`InvSchedule::pass_code`]).
+            const fn inv_red(lz: u8, i: u32, r: u32) -> u8 {
+                match lz {
+                    0 => 0,
+                    1 => 1,
+                    _ if i + 1 == r => 2,
+                    _ => 1,
+                }
+            }
+
+            /// The last inverse butterfly with `N^{-1}` folded in: inputs below
+            /// `b` (`K·q`, or larger when lazy, with `2b` within the lane),
             /// outputs `(x + y)·N^{-1}` and `(x − y)·w·N^{-1}` in `[0, q)`.
             #[inline]
             #[target_feature(enable = $feat)]
@@ -994,10 +1113,10 @@ macro_rules! ntt_kernels {
                 y: __m512i,
                 l: &LastStage,
                 q: __m512i,
-                kq: __m512i,
+                b: __m512i,
             ) -> (__m512i, __m512i) {
                 let s = _mm512_add_epi64(x, y);
-                let d = _mm512_sub_epi64(_mm512_add_epi64(x, kq), y);
+                let d = _mm512_sub_epi64(_mm512_add_epi64(x, b), y);
                 (
                     $times_n_inv(s, &l.n_inv, q),
                     reduce_from(mul::<true>(d, l.w_n_inv, q), l.q64, K),
@@ -1120,7 +1239,9 @@ macro_rules! ntt_kernels {
             /// `2^s·g`, `h_s = N/2^(s+1)/g` blocks) gives sub-block `b` of
             /// block `i` the twiddle `ψ^{−br(h_s + i·2^(R−1−s) + b)}`. With
             /// `last`, the pass ends the transform and its top stage folds in
-            /// `N^{-1}`.
+            /// `N^{-1}`. `LZ` says which stages reduce their sums
+            /// ([`InvSchedule::pass_code`]); when lazy, the values enter
+            /// below `bound` (a multiple of `q`), stage `s` below `2^s·bound`.
             ///
             /// # Safety
             /// As [`inverse`]; `g ≥ 8`, `2^R·g` divides `a.len()`, and `last`
@@ -1128,16 +1249,25 @@ macro_rules! ntt_kernels {
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
-            unsafe fn inv_pass<const R: usize, const LAST: bool>(
+            unsafe fn inv_pass<const R: usize, const LAST: bool, const LZ: u8>(
                 a: &mut [u64],
                 g: usize,
                 tab: Table<'_>,
                 q: __m512i,
                 kq: __m512i,
+                bound: u64,
+                one: Tw,
                 last: Option<&LastStage>,
             ) {
                 let n = a.len();
                 let block = g << R;
+                let b: [__m512i; 3] = std::array::from_fn(|s| {
+                    if LZ == 0 {
+                        kq
+                    } else {
+                        _mm512_set1_epi64((bound << s) as i64)
+                    }
+                });
                 for i in 0..n / block {
                     // 2^(R−1), …, 2, 1 twiddles for the pass's stages, in order.
                     let mut tw = [splat(0, 0); 7];
@@ -1153,51 +1283,47 @@ macro_rules! ntt_kernels {
                     for j in (0..g).step_by(8) {
                         // SAFETY: j + (2^R − 1)·g + 8 ≤ 2^R·g = block, inside block i.
                         let mut v = unsafe { load_strided::<R>(p.add(j), g) };
-                        let mut bf = |x: usize, y: usize, t: usize| {
-                            (v[x], v[y]) = inv_bfly::<true>(v[x], v[y], tw[t], q, kq);
+                        let bf = |v: &mut [__m512i; 8], x: usize, y: usize, t: usize, s: u32| {
+                            let (vx, vy, w, bs) = (v[x], v[y], tw[t], b[s as usize]);
+                            (v[x], v[y]) = match inv_red(LZ, s, R as u32) {
+                                0 => inv_bfly::<true, 0>(vx, vy, w, q, kq, bs, one),
+                                1 => inv_bfly::<true, 1>(vx, vy, w, q, kq, bs, one),
+                                _ => inv_bfly::<true, 2>(vx, vy, w, q, kq, bs, one),
+                            };
                         };
-                        // Every stage but the top one: pairs (x, y) and twiddle slots.
+                        // Every stage but the top one: pairs (x, y), twiddle slots
+                        // and stages.
                         match R {
                             1 => {}
                             2 => {
-                                bf(0, 1, 0);
-                                bf(2, 3, 1);
+                                bf(&mut v, 0, 1, 0, 0);
+                                bf(&mut v, 2, 3, 1, 0);
                             }
                             _ => {
-                                bf(0, 1, 0);
-                                bf(2, 3, 1);
-                                bf(4, 5, 2);
-                                bf(6, 7, 3);
-                                bf(0, 2, 4);
-                                bf(1, 3, 4);
-                                bf(4, 6, 5);
-                                bf(5, 7, 5);
+                                bf(&mut v, 0, 1, 0, 0);
+                                bf(&mut v, 2, 3, 1, 0);
+                                bf(&mut v, 4, 5, 2, 0);
+                                bf(&mut v, 6, 7, 3, 0);
+                                bf(&mut v, 0, 2, 4, 1);
+                                bf(&mut v, 1, 3, 4, 1);
+                                bf(&mut v, 4, 6, 5, 1);
+                                bf(&mut v, 5, 7, 5, 1);
                             }
                         }
                         // The top stage: pairs 2^(R−1) apart, one twiddle (the last
                         // slot), or N^{-1} folded in.
                         let (half, t) = (1 << (R - 1), (1 << R) - 2);
                         for k in 0..half {
-                            (v[k], v[k + half]) = if LAST {
+                            if LAST {
                                 let l = last.expect("the last pass has its constants");
-                                last_bfly(v[k], v[k + half], l, q, kq)
+                                (v[k], v[k + half]) = last_bfly(v[k], v[k + half], l, q, b[R - 1]);
                             } else {
-                                inv_bfly::<true>(v[k], v[k + half], tw[t], q, kq)
-                            };
+                                bf(&mut v, k, k + half, t, R as u32 - 1);
+                            }
                         }
                         // SAFETY: as for the loads.
                         unsafe { store_strided::<R>(p.add(j), g, &v) };
                     }
-                }
-            }
-
-            /// Stages fused per pass for `left` stages still to do above the
-            /// small-gap pass: three at a time, `4 = 2 + 2`.
-            fn pass_radix(left: u32) -> u32 {
-                match left {
-                    1 => 1,
-                    2 | 4 => 2,
-                    _ => MAX_RADIX,
                 }
             }
 
@@ -1286,7 +1412,7 @@ macro_rules! ntt_kernels {
                 };
                 let reduce_out = |x| match LZ {
                     0 => reduce_from(x, q64, 2 * K),
-                    1 => reduce_from(mul::<true>(x, one, q), q64, K),
+                    1 => reduce_from($reduce_lane(x, one, q), q64, K),
                     _ => reduce_from(x, q64, 4 * K),
                 };
                 for (it, chunk) in a.chunks_exact_mut(16 * C).enumerate() {
@@ -1325,7 +1451,8 @@ macro_rules! ntt_kernels {
             /// `src`, written to `dst` (the same array, or a new one: this is
             /// the transform's first pass); the first 16-coefficient block is
             /// block `g0` of the transform; `C` blocks per iteration as in
-            /// [`fwd_small_gaps`].
+            /// [`fwd_small_gaps`]. The inputs are below `K·q`; `LZ` says which
+            /// stages reduce their sums ([`InvSchedule::pass_code`]).
             ///
             /// # Safety
             /// `src` is valid for reading and `dst` for writing `len` words,
@@ -1334,7 +1461,7 @@ macro_rules! ntt_kernels {
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
-            unsafe fn inv_small_gaps<const C: usize>(
+            unsafe fn inv_small_gaps<const C: usize, const LZ: u8>(
                 dst: *mut u64,
                 src: *const u64,
                 len: usize,
@@ -1345,8 +1472,22 @@ macro_rules! ntt_kernels {
             ) {
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
+                let one = splat(1, shoup(1, q64, $shoup_bits));
                 let idx = index_vectors(&vt.idx.inv);
                 let h8 = tab.w.len() / 16;
+                // The bound of stage s's inputs: K·q, doubling when lazy.
+                let b: [__m512i; 4] = std::array::from_fn(|s| {
+                    if LZ == 0 {
+                        kq
+                    } else {
+                        _mm512_set1_epi64(((K * q64) << s) as i64)
+                    }
+                });
+                let bfly = |x, y, t, s: u32| match inv_red(LZ, s, 4) {
+                    0 => inv_bfly::<false, 0>(x, y, t, q, kq, b[s as usize], one),
+                    1 => inv_bfly::<false, 1>(x, y, t, q, kq, b[s as usize], one),
+                    _ => inv_bfly::<false, 2>(x, y, t, q, kq, b[s as usize], one),
+                };
                 for it in 0..len / (16 * C) {
                     // SAFETY: block `it` lies within the `len` words.
                     let (p, from) = unsafe { (dst.add(16 * C * it), src.add(16 * C * it)) };
@@ -1360,12 +1501,14 @@ macro_rules! ntt_kernels {
                         *xy = [x, y];
                     }
                     // Gaps 1, 2, 4.
-                    small_gap_stages::<C, 8, 4, 2>(&mut v, first, tab, &idx[1..], |x, y, t, _| {
-                        inv_bfly::<false>(x, y, t, q, kq)
+                    // (Stages 0, 1, 2 of this pass: `small_gap_stages` counts
+                    // from the forward pass's gap-8 stage.)
+                    small_gap_stages::<C, 8, 4, 2>(&mut v, first, tab, &idx[1..], |x, y, t, k| {
+                        bfly(x, y, t, k - 1)
                     });
                     for (c, xy) in v.iter().enumerate() {
                         let t8 = tab.at::<$split>(h8 + first + c);
-                        let (x, y) = inv_bfly::<false>(xy[0], xy[1], t8, q, kq);
+                        let (x, y) = bfly(xy[0], xy[1], t8, 3);
                         // SAFETY: the block has 16·C words.
                         unsafe {
                             store(p.add(16 * c), x);
@@ -1566,14 +1709,38 @@ macro_rules! ntt_kernels {
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
                 let tab = vt.inverse(t);
+                let one = splat(1, shoup(1, q64, $shoup_bits));
                 let whole = n - n % (16 * CH);
-                // SAFETY: as guaranteed by the caller; the head is a multiple
-                // of 16·CH words and the tail of 16 (N ≥ 32 is a power of two).
-                unsafe {
-                    inv_small_gaps::<CH>(dst, src, whole, 0, tab, vt, q64);
-                    let (d, s) = (dst.add(whole), src.add(whole));
-                    inv_small_gaps::<1>(d, s, n - whole, whole / 16, tab, vt, q64);
+                let (d, s) = (dst.wrapping_add(whole), src.wrapping_add(whole));
+                /// Both parts of the small-gap pass with one schedule code.
+                macro_rules! small {
+                    ($lz:literal) => {{
+                        inv_small_gaps::<CH, $lz>(dst, src, whole, 0, tab, vt, q64);
+                        inv_small_gaps::<1, $lz>(d, s, n - whole, whole / 16, tab, vt, q64);
+                    }};
                 }
+                // The bound of the values entering the next pass, in words:
+                // K·q after a pass that reduces its sums, else 2^r times more.
+                let (radix, passes) = inverse_passes(n);
+                let next_bound = |bound: u64, p: usize, lz: u8| {
+                    if lz == 1 {
+                        bound << radix[p]
+                    } else {
+                        K * q64
+                    }
+                };
+                let lz = vt.inv_schedule.pass_code(0);
+                // SAFETY: as guaranteed by the caller; the head is a multiple
+                // of 16·CH words and the tail of 16 (N ≥ 32 is a power of two),
+                // so `d` and `s` are inside the arrays.
+                unsafe {
+                    match lz {
+                        0 => small!(0),
+                        1 => small!(1),
+                        _ => small!(2),
+                    }
+                }
+                let mut bound = next_bound(K * q64, 0, lz);
                 // SAFETY: the first pass wrote all N words of `dst`, valid
                 // for reads and writes (caller), and nothing else refers to
                 // them during the remaining passes.
@@ -1584,24 +1751,38 @@ macro_rules! ntt_kernels {
                     q64,
                 };
                 let mut gap = 16;
-                let mut left = (n / 16).trailing_zeros();
-                while left > 0 {
-                    let r = pass_radix(left);
-                    let last = left == r;
+                /// One pass of radix `r`, last or not, with each schedule
+                /// code as a compile-time parameter (the last pass's top stage
+                /// never reduces its sums: `N^{-1}` takes them as they are).
+                macro_rules! pass {
+                    ($r:literal, $last:literal, $lz:expr, $fin:expr) => {
+                        match $lz {
+                            0 => inv_pass::<$r, $last, 0>(a, gap, tab, q, kq, bound, one, $fin),
+                            1 => inv_pass::<$r, $last, 1>(a, gap, tab, q, kq, bound, one, $fin),
+                            _ if $last => {
+                                inv_pass::<$r, $last, 1>(a, gap, tab, q, kq, bound, one, $fin)
+                            }
+                            _ => inv_pass::<$r, $last, 2>(a, gap, tab, q, kq, bound, one, $fin),
+                        }
+                    };
+                }
+                for p in 1..passes {
+                    let (r, last) = (radix[p], p + 1 == passes);
+                    let lz = vt.inv_schedule.pass_code(p);
                     // SAFETY: gap ≥ 16 and 2^r·gap divides N; `last` only on the
                     // pass that reaches gap N/2.
                     unsafe {
                         match (r, last) {
-                            (1, false) => inv_pass::<1, false>(a, gap, tab, q, kq, None),
-                            (2, false) => inv_pass::<2, false>(a, gap, tab, q, kq, None),
-                            (_, false) => inv_pass::<3, false>(a, gap, tab, q, kq, None),
-                            (1, true) => inv_pass::<1, true>(a, gap, tab, q, kq, Some(&fin)),
-                            (2, true) => inv_pass::<2, true>(a, gap, tab, q, kq, Some(&fin)),
-                            (_, true) => inv_pass::<3, true>(a, gap, tab, q, kq, Some(&fin)),
+                            (1, false) => pass!(1, false, lz, None),
+                            (2, false) => pass!(2, false, lz, None),
+                            (_, false) => pass!(3, false, lz, None),
+                            (1, true) => pass!(1, true, lz, Some(&fin)),
+                            (2, true) => pass!(2, true, lz, Some(&fin)),
+                            (_, true) => pass!(3, true, lz, Some(&fin)),
                         }
                     }
+                    bound = next_bound(bound, p, lz);
                     gap <<= r;
-                    left -= r;
                 }
             }
         }
@@ -1614,6 +1795,7 @@ ntt_kernels!(
     mul_shoup52_lazy,
     mul_shoup52_lazy,
     reduce52_lazy,
+    reduce52_small,
     times_n_inv_52,
     2,
     52,
@@ -1625,6 +1807,7 @@ ntt_kernels!(
     mul_shoup64_ifma,
     mul_shoup64_ifma,
     reduce64_ifma_lazy,
+    reduce64_ifma_lazy,
     times_n_inv_64,
     4,
     64,
@@ -1635,6 +1818,7 @@ ntt_kernels!(
     "avx512f,avx512dq,avx512bw",
     mul_shoup64_lazy,
     mul_shoup64_lazy,
+    reduce64_lazy,
     reduce64_lazy,
     times_n_inv_64,
     4,
@@ -1660,14 +1844,15 @@ mod tests {
         unsafe { std::mem::transmute(*x) }
     }
 
-    /// The bounds [`Schedule`] documents, followed stage by stage for every
-    /// kernel, prime size and `N`, with `q` at the top of its size: no
-    /// value outgrows the lane, and the final reduction starts from the
-    /// bound it assumes. Passes see the schedule through
-    /// [`Schedule::pass_code`] and [`reduces`]; for any first stage that
-    /// gives the transform's rule (odd stages reduce, when alternating).
+    /// The bounds [`Schedule`] and [`InvSchedule`] document, followed
+    /// stage by stage for every kernel, prime size and `N`, with `q` at the
+    /// top of its size: no value outgrows the lane, and the forward final
+    /// reduction starts from the bound it assumes. Forward passes see the
+    /// schedule through [`Schedule::pass_code`] and [`reduces`]; for any
+    /// first stage that gives the transform's rule (odd stages reduce, when
+    /// alternating).
     #[test]
-    fn forward_schedules_keep_values_inside_the_lanes() {
+    fn schedules_keep_values_inside_the_lanes() {
         for first in 0..20u32 {
             for i in 0..4 {
                 let code = Schedule::Alternate.pass_code(first);
@@ -1716,7 +1901,45 @@ mod tests {
                 }
             }
         }
+        // The inverse: lazy passes keep every sum and every `x − y + b`
+        // within 2^52, and the last pass never reduces (N^{-1} takes the
+        // sums as they are).
+        for kernel in [Kernel::Ifma, Kernel::Wide, Kernel::Dq] {
+            for bits in 20..=kernel.max_bits() {
+                let q = (1u64 << bits) - 1;
+                for log_n in 5..=17u32 {
+                    let schedule = InvSchedule::choose(kernel, q, 1 << log_n);
+                    if kernel != Kernel::Ifma {
+                        assert_eq!(schedule, InvSchedule::Every);
+                        continue;
+                    }
+                    let (radix, passes) = inverse_passes(1 << log_n);
+                    assert_eq!(radix[..passes].iter().sum::<u32>(), log_n);
+                    let mut bound = 2u128;
+                    for (p, &r) in radix[..passes].iter().enumerate() {
+                        let code = schedule.pass_code(p);
+                        assert!(code != 2 || p + 1 < passes, "{bits}-bit q, N = 2^{log_n}");
+                        for i in 0..r {
+                            let b = if code == 0 { 2 } else { bound << i };
+                            assert!(
+                                2 * b * u128::from(q) <= 1 << 52,
+                                "{bits}-bit q, N = 2^{log_n}, {schedule:?}: pass {p} stage {i} \
+                                 enters below {b}q"
+                            );
+                        }
+                        bound = if code == 1 { bound << r } else { 2 };
+                    }
+                }
+            }
+        }
         // The primes the backend tests run on reach every schedule.
+        let at_inv = |bits| {
+            let q = ntt_primes_below(bits, 8192, 1, &[])[0];
+            InvSchedule::choose(Kernel::Ifma, q, 8192)
+        };
+        assert!(matches!(at_inv(40), InvSchedule::Lazy { reduce_after } if reduce_after != 0));
+        assert_eq!(at_inv(30), InvSchedule::Lazy { reduce_after: 0 });
+        assert_eq!(at_inv(49), InvSchedule::Every);
         let at = |kernel, bits| {
             let q = ntt_primes_below(bits, 8192, 1, &[])[0];
             Schedule::choose(kernel, q, 8192)
