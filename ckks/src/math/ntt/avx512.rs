@@ -145,9 +145,9 @@ enum Schedule {
     Alternate,
     /// No stage reduces: values end below `(2K + K·log2 N)·q`, which must
     /// fit the lane, and the final reduction is a Shoup product by 1 and
-    /// one subtraction. Only the IFMA kernel, whose products cost four
-    /// operations, uses it; the 64-bit lanes' cost more than the stages
-    /// save. For `N = 8192`, `q < 2^52/30`.
+    /// one subtraction. Only the IFMA kernel, whose product by 1 is three
+    /// operations ([`reduce52_small`]), uses it; the 64-bit lanes' cost
+    /// more than the stages save. For `N = 8192`, `q ≤ 2^52/30`.
     Never,
 }
 
@@ -204,9 +204,10 @@ fn pass_radix(left: u32) -> u32 {
 }
 
 /// The stages of each pass of an inverse transform of size `n`, in order:
-/// the small-gap pass (4), then the fused passes; `len` of them.
-fn inverse_passes(n: usize) -> ([u32; 8], usize) {
-    let mut radix = [0; 8];
+/// the small-gap pass (4), then the fused passes; `len` of them (at most
+/// 22, for `N = 2^64`).
+fn inverse_passes(n: usize) -> ([u32; 24], usize) {
+    let mut radix = [0; 24];
     radix[0] = 4;
     let mut len = 1;
     let mut left = (n / 16).trailing_zeros();
@@ -233,7 +234,7 @@ enum InvSchedule {
     /// against two per stage for `Every`). A pass is left unreduced when the
     /// next one still fits the lane; the stage that enters with bound
     /// `b·q` makes values below `2b·q`, which must stay within `2^52`.
-    Lazy { reduce_after: u8 },
+    Lazy { reduce_after: u32 },
 }
 
 impl InvSchedule {
