@@ -54,6 +54,8 @@ use std::arch::x86_64::*;
 
 use super::tables::NttTables;
 
+mod radix8;
+
 /// Largest prime size (bits) of the IFMA kernel: `4q < 2^52`.
 pub const IFMA_MAX_BITS: u32 = 50;
 
@@ -719,6 +721,8 @@ struct Centring {
     shift: __m512i,
     /// `1` with `⌊2^64/q⌋` for the reduction, when `p ≥ 2K·q`.
     reduce: Option<Tw>,
+    /// `⌊p/2⌋` and `q − p mod q` as words.
+    words: (u64, u64),
 }
 
 impl Centring {
@@ -731,7 +735,14 @@ impl Centring {
             half: _mm512_set1_epi64((p >> 1) as i64),
             shift: _mm512_set1_epi64((q - p % q) as i64),
             reduce: (p >= kq2).then(|| splat(1, shoup(1, q, 64))),
+            words: (p >> 1, q - p % q),
         }
+    }
+
+    /// `⌊p/2⌋` and `q − p mod q`, for a map without a reduction (the only
+    /// kind the assembly passes take, [`radix8`]).
+    fn scalars(&self) -> Option<(u64, u64)> {
+        self.reduce.is_none().then_some(self.words)
     }
 }
 
@@ -1165,6 +1176,36 @@ macro_rules! ntt_kernels {
                 let span = gap >> R;
                 let red = reducer(LZ, kq);
                 for i in 0..m {
+                    let p = a[i * gap..(i + 1) * gap].as_mut_ptr();
+                    if $split && R == 3 {
+                        // The `wide` kernel's steps in assembly (`radix8`),
+                        // unless the input map needs a reduction.
+                        let mut tws = radix8::Twiddles::new();
+                        for s in 0..3 {
+                            for b in 0..1 << s {
+                                let idx = ((m + i) << s) + b;
+                                tws.set((1 << s) - 1 + b, tab.w[idx], tab.s[idx], tab.lo[idx]);
+                            }
+                        }
+                        let kernel = match from {
+                            Some((f, c)) if MAPPED => c.scalars().map(|(half, shift)| {
+                                tws.set_centring(half, shift);
+                                f[i * gap..].as_ptr()
+                            }),
+                            _ => Some(p.cast_const()),
+                        };
+                        if let Some(src) = kernel {
+                            // SAFETY: block i of `a` and of `from` (as long
+                            // as `a`) holds `gap = 8·span` words; span ≥ 16
+                            // is a power of two; the `wide` kernel runs only
+                            // where its features were detected, on primes
+                            // `q ≡ 1 (mod 2^12)` below 2^61.
+                            unsafe {
+                                radix8::forward::<LZ, MAPPED>(src, p, span, &tws, q, kq, red)
+                            };
+                            continue;
+                        }
+                    }
                     // 1, 2, 4 twiddles for the pass's stages, stage after stage.
                     let mut tw = [splat(0, 0); 7];
                     for s in 0..R {
@@ -1173,7 +1214,6 @@ macro_rules! ntt_kernels {
                             tw[(1 << s) - 1 + b] = tab.at::<$split>(idx);
                         }
                     }
-                    let p = a[i * gap..(i + 1) * gap].as_mut_ptr();
                     let (src, centring) = match from {
                         Some((f, c)) if MAPPED => (f[i * gap..].as_ptr(), Some(c)),
                         _ => (p.cast_const(), None),
