@@ -47,6 +47,10 @@
 //! `N`: `times_n_inv_64`). A broadcast twiddle carries its Shoup constant's high
 //! half ready for `vpmuludq` (`Tw`), split off once per block rather than
 //! once per butterfly, and the permutation indices are built with the tables.
+//!
+//! The `wide` kernel's forward radix-8 passes run as assembly (`radix8`),
+//! with two steps in flight: the same butterflies, scheduled so that the
+//! stages of one step overlap those of the other.
 
 #![cfg(target_arch = "x86_64")]
 
