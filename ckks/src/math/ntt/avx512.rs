@@ -1181,9 +1181,12 @@ macro_rules! ntt_kernels {
                 let red = reducer(LZ, kq);
                 for i in 0..m {
                     let p = a[i * gap..(i + 1) * gap].as_mut_ptr();
-                    if $split && R == 3 {
+                    if $split && R == 3 && span >= 16 {
                         // The `wide` kernel's steps in assembly (`radix8`),
-                        // unless the input map needs a reduction.
+                        // unless the input map needs a reduction. (Every
+                        // radix-8 pass of a transform has rows of 16 words
+                        // or more; the check keeps the assembly's bound
+                        // local.)
                         let mut tws = radix8::Twiddles::new();
                         for s in 0..3 {
                             for b in 0..1 << s {
@@ -1201,7 +1204,8 @@ macro_rules! ntt_kernels {
                         if let Some(src) = kernel {
                             // SAFETY: block i of `a` and of `from` (as long
                             // as `a`) holds `gap = 8·span` words; span ≥ 16
-                            // is a power of two; the `wide` kernel runs only
+                            // is a power of two (so a multiple of 16, as
+                            // `radix8::forward` needs); the `wide` kernel runs only
                             // where its features were detected, on primes
                             // `q ≡ 1 (mod 2^12)` below 2^61.
                             unsafe {
