@@ -114,7 +114,7 @@ macro_rules! fwd_bfly {
 #[rustfmt::skip]
 macro_rules! stage {
     ($f:tt, [$x0:literal $y0:literal $o0:literal, $x1:literal $y1:literal $o1:literal,
-                     $x2:literal $y2:literal $o2:literal, $x3:literal $y3:literal $o3:literal]) => {
+             $x2:literal $y2:literal $o2:literal, $x3:literal $y3:literal $o3:literal]) => {
         concat!(
             fwd_bfly!($f, $x0, $y0, $o0, "16", "17", "18", "19"),
             fwd_bfly!($f, $x1, $y1, $o1, "20", "21", "22", "23"),
@@ -128,9 +128,9 @@ macro_rules! stage {
 #[rustfmt::skip]
 macro_rules! merged {
     ($f:tt, [$x0:literal $y0:literal $o0:literal, $x1:literal $y1:literal $o1:literal,
-                   $x2:literal $y2:literal $o2:literal, $x3:literal $y3:literal $o3:literal],
+             $x2:literal $y2:literal $o2:literal, $x3:literal $y3:literal $o3:literal],
      $g:tt, [$u0:literal $v0:literal $p0:literal, $u1:literal $v1:literal $p1:literal,
-                   $u2:literal $v2:literal $p2:literal, $u3:literal $v3:literal $p3:literal]) => {
+             $u2:literal $v2:literal $p2:literal, $u3:literal $v3:literal $p3:literal]) => {
         concat!(
             fwd_bfly!($f, $x0, $y0, $o0, "16", "17", "18", "19"),
             fwd_bfly!($g, $u0, $v0, $p0, "20", "21", "22", "23"),
@@ -144,8 +144,9 @@ macro_rules! merged {
     };
 }
 
-/// Loads register `zmm$r` from row `$row` (`0..3` from `{src}`, `4..7` from
-/// `{src4}`), `$d` bytes on, then maps it (`mapped`: `+ (q − p mod q)`
+/// Loads register `zmm$r` from the row at `{$base}$row` (`$base` is `src`
+/// for rows 0..3, `src4` for rows 4..7; `$row` adds `0`, `s`, `2s` or
+/// `3s` bytes), `$d` bytes on, then maps it (`mapped`: `+ (q − p mod q)`
 /// above `⌊p/2⌋`, mask `k$k`) or not (`plain`).
 #[rustfmt::skip]
 macro_rules! load {
@@ -280,11 +281,11 @@ macro_rules! fwd_block {
         block!(
             $m,
             ($f1, ["0" "4" "0", "1" "5" "0", "2" "6" "0", "3" "7" "0"],
-                      ["8" "12" "0", "9" "13" "0", "10" "14" "0", "11" "15" "0"]),
+                  ["8" "12" "0", "9" "13" "0", "10" "14" "0", "11" "15" "0"]),
             ($f2, ["0" "2" "32", "1" "3" "32", "4" "6" "64", "5" "7" "64"],
-                      ["8" "10" "32", "9" "11" "32", "12" "14" "64", "13" "15" "64"]),
+                  ["8" "10" "32", "9" "11" "32", "12" "14" "64", "13" "15" "64"]),
             ($f3, ["0" "1" "96", "2" "3" "128", "4" "5" "160", "6" "7" "192"],
-                      ["8" "9" "96", "10" "11" "128", "12" "13" "160", "14" "15" "192"]),
+                  ["8" "9" "96", "10" "11" "128", "12" "13" "160", "14" "15" "192"]),
             $($arg),*
         )
     };
