@@ -28,7 +28,13 @@ fn check_backend(backend: Backend) -> usize {
             let eleven = (n <= 1024 && bits > 50)
                 .then(|| prime_with_twos(bits, 11))
                 .flatten();
-            for q in std::iter::once(largest).chain(eleven) {
+            // And an NTT prime near 3/4 of the size: the largest ones sit
+            // just below 2^bits, where a value reduced by multiples of
+            // 2^bits is almost never left at or above q, so the
+            // conversions' and final reductions' last subtractions would
+            // go untested.
+            let mid = ntt_prime_below(3 << (bits - 2), n);
+            for q in std::iter::once(largest).chain(eleven).chain(mid) {
                 let scalar =
                     NttPlan::with_backend(n, q, Backend::Scalar).expect("scalar always builds");
                 let Some(plan) = NttPlan::with_backend(n, q, backend) else {
@@ -177,6 +183,15 @@ fn check_backend(backend: Backend) -> usize {
         println!("{backend:?}: not supported by this CPU, not run");
     }
     count
+}
+
+/// The largest prime `q ≡ 1 (mod 2N)` below `limit`.
+fn ntt_prime_below(limit: u64, n: usize) -> Option<u64> {
+    let step = 2 * n as u64;
+    let start = (limit - 1) / step * step + 1;
+    (0..start / step)
+        .map(|k| start - k * step)
+        .find(|&q| is_prime(q))
 }
 
 /// The largest prime below `2^bits` with exactly `twos` factors of two in
