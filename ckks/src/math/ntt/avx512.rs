@@ -50,9 +50,7 @@
 //!
 //! The `wide` kernel's forward radix-8 passes run as assembly (`radix8`),
 //! with two steps in flight: the same butterflies, scheduled so that the
-//! stages of one step overlap those of the other. Its forward small-gap
-//! pass does too (`small_gap`), with a final reduction that looks up the
-//! multiple of `q` to subtract by the top bits of each value.
+//! stages of one step overlap those of the other.
 
 #![cfg(target_arch = "x86_64")]
 
@@ -61,7 +59,6 @@ use std::arch::x86_64::*;
 use super::tables::NttTables;
 
 mod radix8;
-mod small_gap;
 
 /// Largest prime size (bits) of the IFMA kernel: `4q < 2^52`.
 pub const IFMA_MAX_BITS: u32 = 50;
@@ -404,9 +401,6 @@ pub struct VecTables {
     schedule: Schedule,
     /// Which inverse passes reduce their sums ([`InvSchedule`]).
     inv_schedule: InvSchedule,
-    /// The constants of the `wide` kernel's forward small-gap pass in
-    /// assembly (`small_gap`), for `N ≥ 64`.
-    small_gap: Option<Box<small_gap::Constants>>,
 }
 
 fn shoup(w: u64, q: u64, bits: u32) -> u64 {
@@ -438,15 +432,6 @@ impl VecTables {
         let (psi_rev_shoup, psi_rev_lo) = constants(&t.psi_rev);
         let (psi_inv_rev_shoup, psi_inv_rev_lo) = constants(&t.psi_inv_rev);
         let last_w = t.modulus.mul(t.psi_inv_rev[1], t.n_inv);
-        let idx = Box::new(SmallGapIndices::new());
-        let schedule = Schedule::choose(kernel, q, t.n);
-        let small_gap = (split && t.n >= 64).then(|| {
-            // What the small-gap pass's reducing stages subtract (`reducer`,
-            // K = 4).
-            let code = schedule.pass_code((t.n / 16).trailing_zeros());
-            let red = if code >= 2 { 8 * q } else { 4 * q };
-            Box::new(small_gap::Constants::new(q, red, &idx.fwd))
-        });
         Some(Self {
             psi_rev_shoup,
             psi_inv_rev_shoup,
@@ -454,10 +439,9 @@ impl VecTables {
             psi_inv_rev_lo,
             n_inv: (t.n_inv, shoup(t.n_inv, q, shoup_bits)),
             last_w_n_inv: (last_w, shoup(last_w, q, shoup_bits)),
-            idx,
-            schedule,
+            idx: Box::new(SmallGapIndices::new()),
+            schedule: Schedule::choose(kernel, q, t.n),
             inv_schedule: InvSchedule::choose(kernel, q, t.n),
-            small_gap,
         })
     }
 
@@ -1465,30 +1449,6 @@ macro_rules! ntt_kernels {
             ) {
                 let q = _mm512_set1_epi64(q64 as i64);
                 let kq = _mm512_set1_epi64((K * q64) as i64);
-                if $split && !FINISH && C == CH && LZ != 1 && g0 == 0 && !a.is_empty() {
-                    if let Some(c) = vt.small_gap.as_deref() {
-                        debug_assert_eq!(c.red(), if LZ >= 2 { 2 * K * q64 } else { K * q64 });
-                        // SAFETY: the `wide` kernel runs only where its
-                        // features were detected, on primes `q ≡ 1 (mod
-                        // 2^12)` below 2^61; `a` is the transform's first
-                        // `a.len()` words, a multiple of 16·CH = 64 (the
-                        // head of `forward_from`), and `c` was built for
-                        // this plan's forward chain and small-gap schedule.
-                        unsafe {
-                            small_gap::forward::<LZ>(
-                                a.as_mut_ptr(),
-                                a.len() / 16,
-                                tab.w,
-                                tab.s,
-                                tab.lo,
-                                c,
-                                q,
-                                kq,
-                            )
-                        };
-                        return;
-                    }
-                }
                 let red = reducer(LZ, kq);
                 let one = splat(1, shoup(1, q64, $shoup_bits));
                 let idx = index_vectors(&vt.idx.fwd);
