@@ -1,15 +1,15 @@
-//! Repeats one NTT at N = 8192 on a prime of the given size, for profilers
-//! and `bench/scripts/loop_mix.py`:
+//! Repeats one NTT on a prime of the given size, for profilers and
+//! `bench/scripts/loop_mix.py`:
 //! `perf record -e cpu-clock target/release/examples/profile_ntt 60 fwd`.
 //! Arguments: prime bits (default 60), `fwd` or `inv` (default `fwd`),
-//! repetitions (default 100000). The backend is the plan's default choice
-//! (`CKKS_NTT_BACKEND` overrides it).
+//! repetitions (default 100000), N (default 8192; a smaller one keeps the
+//! data and twiddles in the first-level cache). The backend is the plan's
+//! default choice (`CKKS_NTT_BACKEND` overrides it).
 
 use ckks::math::ntt::NttPlan;
 use ckks::math::primes::ntt_primes_below;
 
 fn main() {
-    let n = 8192usize;
     let mut args = std::env::args().skip(1);
     let bits: u32 = args.next().and_then(|s| s.parse().ok()).unwrap_or(60);
     let inverse = match args.next().as_deref() {
@@ -21,6 +21,11 @@ fn main() {
         }
     };
     let reps: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(8192);
+    if !n.is_power_of_two() || !(8..=1 << 17).contains(&n) {
+        eprintln!("profile_ntt: N = {n} is not a power of two from 8 to 2^17");
+        std::process::exit(2);
+    }
     if !(16..=61).contains(&bits) {
         eprintln!("profile_ntt: prime size {bits} bits is outside 16 to 61");
         std::process::exit(2);
