@@ -37,8 +37,8 @@ fn main() {
             "hot" => (false, false),
             "evicted" => (true, false),
             "code-warm" => (true, true),
-            other => {
-                eprintln!("unknown mode {other}: hot, evicted or code-warm");
+            unknown => {
+                eprintln!("unknown mode {unknown}: hot, evicted or code-warm");
                 std::process::exit(2);
             }
         };
