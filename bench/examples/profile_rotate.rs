@@ -1,6 +1,7 @@
-//! Repeats one rotation at the `seed` preset (or the one `CKKS_BENCH_PARAMS`
-//! names), for profilers:
-//! `perf record -g target/release/examples/profile_rotate [reps]`.
+//! Repeats one rotation (or, with `mul_relin`, one product with
+//! relinearization) at the `seed` preset (or the one `CKKS_BENCH_PARAMS`
+//! names), for profilers and `bench/scripts/ab.sh`:
+//! `perf record -g target/release/examples/profile_rotate [reps] [rotate|mul_relin]`.
 
 use bench::{single_thread, spec_from_env, Fixture};
 use ckks::Evaluator;
@@ -9,16 +10,28 @@ fn main() {
     single_thread();
     let f = Fixture::new(&spec_from_env());
     let ev = Evaluator::new(&f.params);
-    let reps: usize = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
+    let mut args = std::env::args().skip(1);
+    let reps: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(300);
+    let op = args.next().unwrap_or_else(|| "rotate".into());
     let t = std::time::Instant::now();
-    for _ in 0..reps {
-        std::hint::black_box(ev.rotate(&f.ct[0], 1, &f.gk).expect("rotate"));
+    match op.as_str() {
+        "rotate" => {
+            for _ in 0..reps {
+                std::hint::black_box(ev.rotate(&f.ct[0], 1, &f.gk).expect("rotate"));
+            }
+        }
+        "mul_relin" => {
+            for _ in 0..reps {
+                std::hint::black_box(ev.mul_relin(&f.ct[0], &f.ct[1], &f.rk).expect("mul_relin"));
+            }
+        }
+        other => {
+            eprintln!("unknown operation {other:?}: rotate or mul_relin");
+            std::process::exit(2);
+        }
     }
     println!(
-        "{:.3} ms per rotation",
+        "{:.3} ms per {op}",
         t.elapsed().as_secs_f64() * 1e3 / reps as f64
     );
 }
