@@ -1,18 +1,23 @@
 //! Repeats one rotation (or, with `mul_relin`, one product with
 //! relinearization) at the `seed` preset (or the one `CKKS_BENCH_PARAMS`
-//! names), for profilers and `bench/scripts/ab.sh`:
-//! `perf record -g target/release/examples/profile_rotate [reps] [rotate|mul_relin]`.
+//! names), on one thread unless a thread count is given, for profilers and
+//! `bench/scripts/ab.sh`:
+//! `perf record -g target/release/examples/profile_rotate [reps] [rotate|mul_relin] [threads]`.
 
-use bench::{single_thread, spec_from_env, Fixture};
+use bench::{spec_from_env, Fixture};
 use ckks::Evaluator;
 
 fn main() {
-    single_thread();
-    let f = Fixture::new(&spec_from_env());
-    let ev = Evaluator::new(&f.params);
     let mut args = std::env::args().skip(1);
     let reps: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(300);
     let op = args.next().unwrap_or_else(|| "rotate".into());
+    let threads: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1);
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .expect("the global thread pool is built once");
+    let f = Fixture::new(&spec_from_env());
+    let ev = Evaluator::new(&f.params);
     let t = std::time::Instant::now();
     match op.as_str() {
         "rotate" => {
@@ -31,7 +36,7 @@ fn main() {
         }
     }
     println!(
-        "{:.3} ms per {op}",
+        "{:.3} ms per {op} on {threads} thread(s)",
         t.elapsed().as_secs_f64() * 1e3 / reps as f64
     );
 }
