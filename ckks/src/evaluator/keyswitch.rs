@@ -1,9 +1,8 @@
 //! Hybrid key switching, written once for relinearization and rotation.
 //!
-//! Given `c` over `Q_ℓ` and a key from `s'` to `s`, finds `(k0, k1)` over
-//! `Q_ℓ` with `k0 + k1·s ≈ c·s'`: [`key_switch_ext`] does steps 1 and 2,
-//! and [`mod_down`] or [`mod_down_add`] (which adds the result into the
-//! caller's polynomial in the same pass) step 3.
+//! Given `c` over `Q_ℓ` and a key from `s'` to `s`, [`key_switch`] finds
+//! `(k0, k1)` over `Q_ℓ` with `k0 + k1·s ≈ c·s'` and adds them into the
+//! caller's polynomials (or returns `k1` as a new one):
 //!
 //! 1. **Decompose and ModUp.** For each digit `j`, the residues
 //!    `[c]_{D_j}` are extended to the other limbs of `Q_ℓ·P` by fast basis
@@ -17,141 +16,226 @@
 //!    coefficient.
 //!    This equals `(P·c·s' − a·s + e', a)` with `e' = Σ_j d̃_j·e_j`.
 //! 3. **ModDown.** Divide by `P`: `x ↦ (x − [x]_P) · P^{-1}` on each `q_i`,
-//!    leaving `c·s' + e'/P + (small rounding)`. A relinearization adds the
-//!    two results into the product's `d0` and `d1`, a rotation the first
-//!    into its permuted `c0`.
+//!    leaving `c·s' + e'/P + (small rounding)`.
 //!
-//! Every limb of steps 2 and 3 is independent; they run in parallel over
-//! limbs (inline with a one-thread pool), and the result does not depend on
-//! the number of threads. See
-//! `docs/key-switching.md`.
+//! Steps 1 and 2 run on every limb of `Q_ℓ·P`, and a special limb's two
+//! inner products go back to coefficient form as soon as they are written
+//! (ModDown needs `[x]_P` so). Step 3 then finishes both inner products
+//! on one limb of `Q_ℓ` before the next, so that the second forward
+//! transform of the correction finds the prime's tables where the first
+//! left them. Limbs are independent and run in parallel (inline with a
+//! one-thread pool), the special limbs' inverse transforms among the other
+//! limbs' steps 1 and 2; the result does not depend on the number of
+//! threads. See `docs/key-switching.md`.
 
 use crate::keys::SwitchingKey;
 use crate::math::kernels::{fill_limb_pairs, Kernels};
 use crate::math::ntt::SubMulTarget;
-use crate::math::par::for_each_limb;
+use crate::math::par::{for_each_limb, for_each_limb_pair};
 use crate::math::poly::{Coeff, Eval, RnsPoly};
-use crate::math::rns::{Basis, RnsContext};
+use crate::math::rns::conv::Prepared;
+use crate::math::rns::{Basis, ModUpTable, RnsContext};
 use crate::math::scratch::{with_scratch, Wipe};
 use crate::params::Params;
 
-/// Steps 1 and 2: `(k0·P, k1·P)` over `Q_ℓ·P` (up to the key-switching
-/// error), for [`mod_down`] or [`mod_down_add`] to finish into
-/// `k0 + k1·s ≈ c·s'`. `c` is given in both forms (the callers already hold
-/// both).
-pub(crate) fn key_switch_ext(
+/// Where [`key_switch`] puts `k1`.
+pub(crate) enum Second<'a> {
+    /// Added into this polynomial over `Q_ℓ` (a product's `d1`).
+    AddInto(&'a mut RnsPoly<Eval>),
+    /// Returned as a new polynomial (a rotation's `c1`).
+    New,
+}
+
+/// What every limb's steps share: the digits prepared for conversion.
+struct Digits<'a> {
+    rns: &'a RnsContext,
+    ext: Basis,
+    tables: &'a [ModUpTable],
+    preps: Vec<Prepared<'a>>,
+    c_eval: &'a RnsPoly<Eval>,
+    key: &'a SwitchingKey,
+}
+
+impl<'a> Digits<'a> {
+    /// Step 1a (shared by every target limb): each digit in centred form,
+    /// prepared for exact conversion (the ciphertext is public: nothing to
+    /// wipe).
+    fn new(
+        params: &'a Params,
+        c_coeff: &'a RnsPoly<Coeff>,
+        c_eval: &'a RnsPoly<Eval>,
+        key: &'a SwitchingKey,
+    ) -> Self {
+        let rns = params.rns();
+        let level = c_coeff.basis().q - 1;
+        let tables = rns.modup(level);
+        let preps = tables
+            .iter()
+            .map(|t| {
+                let src: Vec<&[u64]> = t.src.clone().map(|i| c_coeff.limb(i)).collect();
+                t.conv.prepare_centered_public(&src)
+            })
+            .collect();
+        Self {
+            rns,
+            ext: Basis::level_with_p(level),
+            tables,
+            preps,
+            c_eval,
+            key,
+        }
+    }
+
+    /// Steps 1b and 2 on limb `t` of `Q_ℓ·P`: every digit in NTT form on
+    /// that limb, in `buf` (a digit whose own primes include `t` is `c`
+    /// itself there), and the two inner products with the key, written by
+    /// `write(kernels, digits, key_b, key_a)`.
+    fn on_limb<T>(
+        &self,
+        t: usize,
+        buf: &mut [u64],
+        write: impl FnOnce(&Kernels<'_>, &[&[u64]], &[&[u64]], &[&[u64]]) -> T,
+    ) -> T {
+        let n = self.rns.n();
+        for ((j, table), out) in self.tables.iter().enumerate().zip(buf.chunks_exact_mut(n)) {
+            if table.src.contains(&t) {
+                continue;
+            }
+            let dst = if t < table.src.start {
+                t
+            } else {
+                t - table.src.len()
+            };
+            table.conv.convert_centered_forward(
+                &self.preps[j],
+                dst,
+                self.rns.plan(self.ext, t),
+                out,
+            );
+        }
+        let digits: Vec<&[u64]> = self
+            .tables
+            .iter()
+            .zip(buf.chunks_exact(n))
+            .map(|(table, b)| {
+                if table.src.contains(&t) {
+                    self.c_eval.limb(t)
+                } else {
+                    b
+                }
+            })
+            .collect();
+        // The key holds a digit for every prime group of the top level;
+        // below it only the first `digits.len()` are used.
+        let key_limb = self.rns.global_index(self.ext, t);
+        let range = key_limb * n..(key_limb + 1) * n;
+        let limbs = |polys: &'a [RnsPoly<Eval>]| -> Vec<&'a [u64]> {
+            polys[..digits.len()]
+                .iter()
+                .map(|p| &p.data()[range.clone()])
+                .collect()
+        };
+        let k = Kernels::best(self.rns.modulus(self.ext, t));
+        write(&k, &digits, &limbs(&self.key.b), &limbs(&self.key.a))
+    }
+}
+
+/// Switches `c` (over `Q_ℓ`, given in both forms: the callers hold both)
+/// with `key`: `k0` is added into `out0`, and `k1` into the polynomial of
+/// `second` or returned as a new one ([`Second::New`]).
+///
+/// # Panics
+/// If `out0` or `second`'s polynomial is not over the primes of `c` (an
+/// internal bug).
+pub(crate) fn key_switch(
     params: &Params,
     c_coeff: &RnsPoly<Coeff>,
     c_eval: &RnsPoly<Eval>,
     key: &SwitchingKey,
-) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
+    out0: &mut RnsPoly<Eval>,
+    second: Second<'_>,
+) -> Option<RnsPoly<Eval>> {
     let rns = params.rns();
     let n = rns.n();
     let level = c_coeff.basis().q - 1;
-    let ext = Basis::level_with_p(level);
-    let tables = rns.modup(level);
+    let out_basis = Basis::level(level);
+    assert_eq!(out0.basis(), out_basis, "key switch into other primes");
+    let d = Digits::new(params, c_coeff, c_eval, key);
+    let digits = d.tables.len();
 
-    // Step 1a (shared by every target limb): each digit in centred form,
-    // prepared for exact conversion (the ciphertext is public: nothing to
-    // wipe).
-    let preps: Vec<_> = tables
-        .iter()
-        .map(|t| {
-            let src: Vec<&[u64]> = t.src.clone().map(|i| c_coeff.limb(i)).collect();
-            t.conv.prepare_centered_public(&src)
-        })
-        .collect();
-
-    // The accumulators are written once, limb by limb, straight into new
-    // memory (a zero fill first would be a pass over both for nothing).
-    let (acc0, acc1) = fill_limb_pairs(n, rns.limbs(ext), |t, o0, o1| {
-        let m = rns.modulus(ext, t);
-        let key_limb = rns.global_index(ext, t);
-        // Step 1b: every digit on limb t, NTT form (a digit whose own primes
-        // include t is c itself on that limb), in one scratch buffer.
-        with_scratch(tables.len() * n, Wipe::No, |converted| {
-            for ((j, table), buf) in tables.iter().enumerate().zip(converted.chunks_exact_mut(n)) {
-                if table.src.contains(&t) {
-                    continue;
+    // Steps 1 and 2 on every limb of Q_ℓ·P, written straight into new
+    // memory (a zero fill first would be a pass over both for nothing); the
+    // special limbs go back to coefficient form for ModDown at once, while
+    // they are in the cache.
+    let (acc0, mut acc1) = fill_limb_pairs(n, rns.limbs(d.ext), |t, o0, o1| {
+        with_scratch(digits * n, Wipe::No, |buf| {
+            d.on_limb(t, buf, |k, digits, kb, ka| {
+                let (x0, f0) = o0.dot_init(k, digits, kb);
+                let (x1, f1) = o1.dot_init(k, digits, ka);
+                if t >= out_basis.q {
+                    let plan = rns.plan(d.ext, t);
+                    plan.inverse(x0);
+                    plan.inverse(x1);
                 }
-                let dst = if t < table.src.start {
-                    t
-                } else {
-                    t - table.src.len()
-                };
-                table
-                    .conv
-                    .convert_centered_forward(&preps[j], dst, rns.plan(ext, t), buf);
-            }
-            let digits: Vec<&[u64]> = tables
-                .iter()
-                .zip(converted.chunks_exact(n))
-                .map(|(table, buf)| {
-                    if table.src.contains(&t) {
-                        c_eval.limb(t)
-                    } else {
-                        buf
-                    }
-                })
-                .collect();
-            let range = key_limb * n..(key_limb + 1) * n;
-            let kb: Vec<&[u64]> = key.b.iter().map(|p| &p.data()[range.clone()]).collect();
-            let ka: Vec<&[u64]> = key.a.iter().map(|p| &p.data()[range.clone()]).collect();
-            // Step 2: inner product with the key, products summed lazily in
-            // two words per lane and reduced once per block of digits.
-            let k = Kernels::best(m);
-            // The key holds a digit for every prime group of the top level;
-            // below it only the first `digits.len()` are used.
-            (
-                o0.dot(&k, &digits, &kb[..digits.len()]),
-                o1.dot(&k, &digits, &ka[..digits.len()]),
-            )
+                (f0, f1)
+            })
         })
     });
-    (
-        RnsPoly::from_raw(rns, ext, acc0),
-        RnsPoly::from_raw(rns, ext, acc1),
-    )
+
+    // Step 3, both accumulators on one limb before the next, so that the
+    // second transform of the correction finds the prime's tables where the
+    // first left them: [x]_P in NTT form (in scratch), subtracted from the
+    // limb, times P^{-1} mod q_i, into the target. The converter takes the
+    // centred representative of [x]_P ([`mod_down`]).
+    let (q0, p0) = acc0.split_at(out_basis.q * n);
+    let (q1, p1) = acc1.split_at_mut(out_basis.q * n);
+    let conv = rns.moddown(level);
+    let (src0, src1): (Vec<&[u64]>, Vec<&[u64]>) =
+        (p0.chunks_exact(n).collect(), p1.chunks_exact(n).collect());
+    let (prep0, prep1) = (
+        conv.prepare_centered_public(&src0),
+        conv.prepare_centered_public(&src1),
+    );
+    let limb_step = |i: usize, o0: &mut [u64], second: SubMulTarget<'_>| {
+        let plan = rns.plan(out_basis, i);
+        let w = rns.p_inv_mod_q(i);
+        let x0 = &q0[i * n..(i + 1) * n];
+        with_scratch(n, Wipe::No, |y| {
+            let first = SubMulTarget::AddInto { x: x0, out: o0 };
+            conv.convert_centered_forward_sub_mul(&prep0, i, plan, y, w, first);
+            conv.convert_centered_forward_sub_mul(&prep1, i, plan, y, w, second);
+        });
+    };
+    match second {
+        Second::AddInto(out1) => {
+            assert_eq!(out1.basis(), out_basis, "key switch into other primes");
+            let q1 = &*q1;
+            for_each_limb_pair(n, out0.data_mut(), out1.data_mut(), |i, o0, o1| {
+                let x1 = &q1[i * n..(i + 1) * n];
+                limb_step(i, o0, SubMulTarget::AddInto { x: x1, out: o1 });
+            });
+            None
+        }
+        Second::New => {
+            for_each_limb_pair(n, out0.data_mut(), q1, |i, o0, x1| {
+                limb_step(i, o0, SubMulTarget::InPlace(x1));
+            });
+            drop((prep0, prep1));
+            Some(RnsPoly::from_raw(rns, d.ext, acc1).into_truncated(level))
+        }
+    }
 }
 
 /// Divides a polynomial over `Q_ℓ·P` by `P`, rounding, and drops the special
-/// primes. With `h = ⌊P/2⌋` and `r = [x + h]_P`, `r − h ≡ x (mod P)` is
-/// centred, so `(x − (r − h))·P^{-1} mod q_i` is `round(x/P)`. A floor
-/// instead of the rounding would leave a bias of `1/2` per coefficient,
-/// which the secret multiplies into a large low-frequency error on a few
-/// slots. `wipe` says whether the scratch that held `[x]_P` and the
-/// conversion's state derived from it are zeroized: yes in encryption,
-/// where `x` is not public.
+/// primes (an encryption's last step; a key switch does the same limb by
+/// limb inside [`key_switch`]). With `h = ⌊P/2⌋` and `r = [x + h]_P`,
+/// `r − h ≡ x (mod P)` is centred, so `(x − (r − h))·P^{-1} mod q_i` is
+/// `round(x/P)`. A floor instead of the rounding would leave a bias of
+/// `1/2` per coefficient, which the secret multiplies into a large
+/// low-frequency error on a few slots. `wipe` says whether the scratch that
+/// held `[x]_P` and the conversion's state derived from it are zeroized:
+/// yes in encryption, where `x` is not public.
 pub(crate) fn mod_down(rns: &RnsContext, mut x: RnsPoly<Eval>, wipe: Wipe) -> RnsPoly<Eval> {
-    let level = x.basis().q - 1;
-    mod_down_core(rns, &mut x, None, wipe);
-    x.into_truncated(level)
-}
-
-/// `out += ModDown(x)`: [`mod_down`] adding its result straight into a
-/// polynomial over `Q_ℓ` (a rotation's `c0`, a product's `d0` and `d1`),
-/// one pass over each limb instead of a division then an addition.
-///
-/// # Panics
-/// If `out` is not over the primes of `x` without the special ones (an
-/// internal bug).
-pub(crate) fn mod_down_add(
-    rns: &RnsContext,
-    mut x: RnsPoly<Eval>,
-    out: &mut RnsPoly<Eval>,
-    wipe: Wipe,
-) {
-    mod_down_core(rns, &mut x, Some(out), wipe);
-}
-
-/// ModDown of `x` (over `Q_ℓ·P`, NTT form), written over the first `ℓ + 1`
-/// limbs of `x` (`out = None`) or added into `out`.
-fn mod_down_core(
-    rns: &RnsContext,
-    x: &mut RnsPoly<Eval>,
-    out: Option<&mut RnsPoly<Eval>>,
-    wipe: Wipe,
-) {
     let n = rns.n();
     let basis = x.basis();
     debug_assert!(basis.p);
@@ -171,31 +255,23 @@ fn mod_down_core(
     };
     let out_basis = Basis::level(level);
     // On limb i: [x]_P in NTT form (in scratch), subtracted from x and
-    // multiplied by P^{-1} mod q_i, written over x or added into `out`.
-    let limb_step = |i: usize, target: SubMulTarget<'_>| {
+    // multiplied by P^{-1} mod q_i, in place.
+    for_each_limb(n, q_part, |i, limb| {
         with_scratch(n, wipe, |buf| {
             let plan = rns.plan(out_basis, i);
             let w = rns.p_inv_mod_q(i);
-            conv.convert_centered_forward_sub_mul(&prep, i, plan, buf, w, target);
-        });
-    };
-    match out {
-        None => for_each_limb(n, q_part, |i, limb| {
-            limb_step(i, SubMulTarget::InPlace(limb))
-        }),
-        Some(out) => {
-            assert_eq!(
-                out.basis(),
-                out_basis,
-                "ModDown into a polynomial over other primes"
+            conv.convert_centered_forward_sub_mul(
+                &prep,
+                i,
+                plan,
+                buf,
+                w,
+                SubMulTarget::InPlace(limb),
             );
-            let q_part = &*q_part;
-            for_each_limb(n, out.data_mut(), |i, o| {
-                let x = &q_part[i * n..(i + 1) * n];
-                limb_step(i, SubMulTarget::AddInto { x, out: o });
-            });
-        }
-    }
+        });
+    });
+    drop(prep);
+    x.into_truncated(level)
 }
 
 #[cfg(test)]
@@ -203,6 +279,84 @@ mod tests {
     use super::*;
     use crate::params::{Params, ParamsSpec};
     use rand::{Rng, SeedableRng};
+
+    /// Steps 1 and 2 over every limb of `Q_ℓ·P`, then ModDown of each
+    /// accumulator as a whole: the order of the steps before
+    /// [`key_switch`] interleaved them limb by limb, kept as its reference.
+    fn two_pass(
+        params: &Params,
+        c_coeff: &RnsPoly<Coeff>,
+        c_eval: &RnsPoly<Eval>,
+        key: &SwitchingKey,
+    ) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
+        let rns = params.rns();
+        let n = rns.n();
+        let d = Digits::new(params, c_coeff, c_eval, key);
+        let limbs = rns.limbs(d.ext);
+        let mut acc = [
+            RnsPoly::<Eval>::zero(rns, d.ext),
+            RnsPoly::<Eval>::zero(rns, d.ext),
+        ];
+        for t in 0..limbs {
+            let mut buf = vec![0u64; d.tables.len() * n];
+            let [a0, a1] = &mut acc;
+            d.on_limb(t, &mut buf, |k, digits, kb, ka| {
+                k.dot_to(a0.limb_mut(t), digits, kb);
+                k.dot_to(a1.limb_mut(t), digits, ka);
+            });
+        }
+        let [a0, a1] = acc;
+        (mod_down(rns, a0, Wipe::No), mod_down(rns, a1, Wipe::No))
+    }
+
+    #[test]
+    fn key_switch_limb_by_limb_is_the_two_pass_switch() {
+        let seed = crate::testing::test_seed();
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+        for spec in [ParamsSpec::seed(), ParamsSpec::n16k(), ParamsSpec::depth3()] {
+            let params = std::sync::Arc::new(Params::new(&spec).unwrap());
+            let rns = params.rns();
+            let n = params.n();
+            let kg = crate::keys::KeyGenerator::new(&params);
+            let sk = kg.secret_key_with_rng(&mut rng);
+            let rk = kg.relin_key_with_rng(&sk, &mut rng).unwrap();
+            for level in [params.max_level(), params.max_level() - 1, 0] {
+                let basis = Basis::level(level);
+                let random = |rng: &mut rand_chacha::ChaCha20Rng| {
+                    let x: Vec<i64> = (0..n).map(|_| rng.gen()).collect();
+                    RnsPoly::<Coeff>::from_signed(rns, basis, &x)
+                };
+                let c_coeff = random(&mut rng);
+                let c_eval = c_coeff.clone().into_eval(rns);
+                let (u0, u1) = (
+                    random(&mut rng).into_eval(rns),
+                    random(&mut rng).into_eval(rns),
+                );
+                let (k0, k1) = two_pass(&params, &c_coeff, &c_eval, &rk.0);
+                let (mut want0, mut want1) = (u0.clone(), u1.clone());
+                want0.add_assign(rns, &k0);
+                want1.add_assign(rns, &k1);
+
+                let (mut out0, mut out1) = (u0.clone(), u1);
+                let none = key_switch(
+                    &params,
+                    &c_coeff,
+                    &c_eval,
+                    &rk.0,
+                    &mut out0,
+                    Second::AddInto(&mut out1),
+                );
+                assert!(none.is_none());
+                assert!(out0 == want0, "{spec:?}, level {level}: k0 added");
+                assert!(out1 == want1, "{spec:?}, level {level}: k1 added");
+
+                let mut out0 = u0;
+                let new = key_switch(&params, &c_coeff, &c_eval, &rk.0, &mut out0, Second::New);
+                assert!(out0 == want0, "{spec:?}, level {level}: k0 beside a new k1");
+                assert!(new == Some(k1), "{spec:?}, level {level}: k1 new");
+            }
+        }
+    }
 
     #[test]
     fn mod_down_divides_by_p_and_rounds() {
@@ -228,19 +382,10 @@ mod tests {
                 }
             }
             let x = poly.into_eval(rns);
-            // Added into a polynomial, the same result plus that polynomial.
-            let base: Vec<i64> = (0..n as i64).map(|i| i * 7 - 100).collect();
-            let mut sum =
-                RnsPoly::<Coeff>::from_signed(rns, Basis::level(level), &base).into_eval(rns);
-            let want_sum = sum.clone();
-            mod_down_add(rns, x.clone(), &mut sum, Wipe::No);
+            // Public or wiped, the same result.
+            let public = mod_down(rns, x.clone(), Wipe::No);
             let out = mod_down(rns, x, Wipe::Yes);
-            let mut expect = want_sum;
-            expect.add_assign(rns, &out);
-            assert_eq!(
-                sum, expect,
-                "{spec:?}: mod_down_add differs from mod_down + add"
-            );
+            assert_eq!(public, out, "{spec:?}: the wipe changed the result");
             let out = out.into_coeff(rns);
             for i in 0..=level {
                 let md = rns.modulus(Basis::level(level), i);

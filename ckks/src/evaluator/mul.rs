@@ -1,13 +1,12 @@
 //! Products: ciphertext × plaintext, ciphertext × ciphertext, and
 //! relinearization.
 
-use super::keyswitch::{key_switch_ext, mod_down_add};
+use super::keyswitch::{key_switch, Second};
 use super::Evaluator;
 use crate::ciphertext::{Ciphertext, Ciphertext2};
 use crate::error::{Error, Result};
 use crate::keys::RelinKey;
 use crate::math::poly::{Eval, RnsPoly};
-use crate::math::scratch::Wipe;
 use crate::meta::Scale;
 use crate::plaintext::Plaintext;
 
@@ -122,10 +121,14 @@ impl Evaluator {
     ) -> Ciphertext {
         let rns = self.params.rns();
         let d2_coeff = d2.to_coeff(rns);
-        let (k0, k1) = key_switch_ext(&self.params, &d2_coeff, d2, &rk.0);
-        // No wipe: values derived from the public product being switched.
-        mod_down_add(rns, k0, &mut c0, Wipe::No);
-        mod_down_add(rns, k1, &mut c1, Wipe::No);
+        key_switch(
+            &self.params,
+            &d2_coeff,
+            d2,
+            &rk.0,
+            &mut c0,
+            Second::AddInto(&mut c1),
+        );
         Ciphertext {
             c0,
             c1,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::keyswitch::{key_switch_ext, mod_down, mod_down_add};
+use super::keyswitch::{key_switch, Second};
 use super::Evaluator;
 use crate::ciphertext::Ciphertext;
 use crate::error::{Error, Result};
@@ -10,7 +10,6 @@ use crate::keys::{GaloisKeys, SwitchingKey};
 use crate::math::automorphism::{
     galois_element_conjugate, galois_element_for_step, EvalPermutation,
 };
-use crate::math::scratch::Wipe;
 use crate::meta::Scale;
 
 /// Non-adjacent form of `x`: signed powers of two, fewest non-zero terms.
@@ -54,13 +53,11 @@ impl Evaluator {
         let mut c0 = perm.apply(rns, &a.c0);
         let c1 = perm.apply(rns, &a.c1);
         let c1_coeff = c1.to_coeff(rns);
-        let (k0, k1) = key_switch_ext(&self.params, &c1_coeff, &c1, key);
-        // The accumulators hold values derived from the ciphertext being
-        // switched, which the caller holds in the clear: no wipe.
-        mod_down_add(rns, k0, &mut c0, Wipe::No);
+        let c1 = key_switch(&self.params, &c1_coeff, &c1, key, &mut c0, Second::New)
+            .expect("a new k1 is returned");
         Ciphertext {
             c0,
-            c1: mod_down(rns, k1, Wipe::No),
+            c1,
             scale: a.scale,
             params_id: a.params_id,
         }

@@ -485,7 +485,7 @@ impl Kernels<'_> {
 }
 
 /// One limb of a new array handed out by [`fill_limbs`] or
-/// [`fill_limb_pairs`], to be written once ([`LimbSlot::dot`],
+/// [`fill_limb_pairs`], to be written once ([`LimbSlot::dot_init`],
 /// [`LimbSlot::inverse_ntt`]).
 pub(crate) struct LimbSlot<'a> {
     words: &'a mut [MaybeUninit<u64>],
@@ -504,14 +504,27 @@ impl<'a> LimbSlot<'a> {
         }
     }
 
-    /// Writes [`Kernels::dot_to`]'s result into the limb.
+    /// Writes [`Kernels::dot_to`]'s result into the limb and hands the
+    /// written limb back with the proof, for the caller to go on working
+    /// on it in place (the inverse transform of a key switch's special
+    /// limbs).
     ///
     /// # Panics
     /// If the term counts differ or an operand is not a limb long (an
     /// internal bug).
-    pub(crate) fn dot(self, k: &Kernels<'_>, a: &[&[u64]], b: &[&[u64]]) -> Filled {
+    pub(crate) fn dot_init(
+        self,
+        k: &Kernels<'_>,
+        a: &[&[u64]],
+        b: &[&[u64]],
+    ) -> (&'a mut [u64], Filled) {
         k.dot_write(self.words, a, b);
-        Filled(self.id)
+        let words: *mut [MaybeUninit<u64>] = self.words;
+        // SAFETY: `dot_write` initialized every word of the limb, and
+        // `MaybeUninit<u64>` has the layout of `u64`; the slot is consumed,
+        // so the returned slice is the only reference to the words.
+        let init = unsafe { &mut *(words as *mut [u64]) };
+        (init, Filled(self.id))
     }
 
     /// Writes the inverse NTT of `src` into the limb
@@ -1998,7 +2011,7 @@ mod lanes256 {
 mod tests {
     use super::*;
 
-    /// Limb pairs written through `LimbSlot::dot` hold `dot_to`'s results;
+    /// Limb pairs written through `LimbSlot::dot_init` hold `dot_to`'s results;
     /// a proof for the wrong slot is refused.
     #[test]
     fn fill_limb_pairs_writes_every_limb_and_checks_the_proofs() {
@@ -2011,8 +2024,8 @@ mod tests {
         let (a, b) = fill_limb_pairs(n, 3, |i, s0, s1| {
             let scale = vec![i as u64 + 1; n];
             (
-                s0.dot(&k, &[&x, &y], &[&scale, &y]),
-                s1.dot(&k, &[&y], &[&scale]),
+                s0.dot_init(&k, &[&x, &y], &[&scale, &y]).1,
+                s1.dot_init(&k, &[&y], &[&scale]).1,
             )
         });
         for i in 0..3 {
@@ -2033,7 +2046,10 @@ mod tests {
         }
         let swapped = std::panic::catch_unwind(|| {
             fill_limb_pairs(n, 2, |_, s0, s1| {
-                let (f0, f1) = (s0.dot(&k, &[&x], &[&y]), s1.dot(&k, &[&x], &[&y]));
+                let (f0, f1) = (
+                    s0.dot_init(&k, &[&x], &[&y]).1,
+                    s1.dot_init(&k, &[&x], &[&y]).1,
+                );
                 (f1, f0)
             })
         });
