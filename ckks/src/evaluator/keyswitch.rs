@@ -1,8 +1,8 @@
 //! Hybrid key switching, written once for relinearization and rotation.
 //!
-//! Given `c` over `Q_ℓ` and a key from `s'` to `s`, [`key_switch`] finds
-//! `(k0, k1)` over `Q_ℓ` with `k0 + k1·s ≈ c·s'` and adds them into the
-//! caller's polynomials (or returns `k1` as a new one):
+//! Given `c` over `Q_ℓ` and a key from `s'` to `s`, [`key_switch_add`]
+//! finds `(k0, k1)` over `Q_ℓ` with `k0 + k1·s ≈ c·s'` and adds them into
+//! the caller's polynomials ([`key_switch_new`] returns `k1` as a new one):
 //!
 //! 1. **Decompose and ModUp.** For each digit `j`, the residues
 //!    `[c]_{D_j}` are extended to the other limbs of `Q_ℓ·P` by fast basis
@@ -39,7 +39,7 @@ use crate::math::scratch::{with_scratch, Wipe};
 use crate::params::Params;
 
 /// Where [`key_switch`] puts `k1`.
-pub(crate) enum Second<'a> {
+enum Second<'a> {
     /// Added into this polynomial over `Q_ℓ` (a product's `d1`).
     AddInto(&'a mut RnsPoly<Eval>),
     /// Returned as a new polynomial (a rotation's `c1`).
@@ -141,13 +141,42 @@ impl<'a> Digits<'a> {
 }
 
 /// Switches `c` (over `Q_ℓ`, given in both forms: the callers hold both)
-/// with `key`: `k0` is added into `out0`, and `k1` into the polynomial of
-/// `second` or returned as a new one ([`Second::New`]).
+/// with `key`, adding `k0` into `out0` and `k1` into `out1` (a
+/// relinearization: `out0`, `out1` are the product's `d0`, `d1`). The
+/// switched polynomial is public (a ciphertext's), so no scratch is wiped.
 ///
 /// # Panics
-/// If `out0` or `second`'s polynomial is not over the primes of `c` (an
-/// internal bug).
-pub(crate) fn key_switch(
+/// If `out0` or `out1` is not over the primes of `c` (an internal bug).
+pub(crate) fn key_switch_add(
+    params: &Params,
+    c_coeff: &RnsPoly<Coeff>,
+    c_eval: &RnsPoly<Eval>,
+    key: &SwitchingKey,
+    out0: &mut RnsPoly<Eval>,
+    out1: &mut RnsPoly<Eval>,
+) {
+    key_switch(params, c_coeff, c_eval, key, out0, Second::AddInto(out1));
+}
+
+/// [`key_switch_add`] with `k1` returned as a new polynomial (a rotation:
+/// `out0` is the permuted `c0`, `k1` the new `c1`).
+///
+/// # Panics
+/// If `out0` is not over the primes of `c` (an internal bug).
+pub(crate) fn key_switch_new(
+    params: &Params,
+    c_coeff: &RnsPoly<Coeff>,
+    c_eval: &RnsPoly<Eval>,
+    key: &SwitchingKey,
+    out0: &mut RnsPoly<Eval>,
+) -> RnsPoly<Eval> {
+    key_switch(params, c_coeff, c_eval, key, out0, Second::New)
+        .expect("key_switch returns k1 when asked for a new polynomial")
+}
+
+/// [`key_switch_add`] and [`key_switch_new`]: `k1` as `second` says,
+/// returned with [`Second::New`].
+fn key_switch(
     params: &Params,
     c_coeff: &RnsPoly<Coeff>,
     c_eval: &RnsPoly<Eval>,
@@ -282,7 +311,7 @@ mod tests {
 
     /// Steps 1 and 2 over every limb of `Q_ℓ·P`, then ModDown of each
     /// accumulator as a whole: the order of the steps before
-    /// [`key_switch`] interleaved them limb by limb, kept as its reference.
+    /// [`key_switch`] changed, kept as its reference.
     fn two_pass(
         params: &Params,
         c_coeff: &RnsPoly<Coeff>,
@@ -338,22 +367,14 @@ mod tests {
                 want1.add_assign(rns, &k1);
 
                 let (mut out0, mut out1) = (u0.clone(), u1);
-                let none = key_switch(
-                    &params,
-                    &c_coeff,
-                    &c_eval,
-                    &rk.0,
-                    &mut out0,
-                    Second::AddInto(&mut out1),
-                );
-                assert!(none.is_none());
+                key_switch_add(&params, &c_coeff, &c_eval, &rk.0, &mut out0, &mut out1);
                 assert!(out0 == want0, "{spec:?}, level {level}: k0 added");
                 assert!(out1 == want1, "{spec:?}, level {level}: k1 added");
 
                 let mut out0 = u0;
-                let new = key_switch(&params, &c_coeff, &c_eval, &rk.0, &mut out0, Second::New);
+                let new = key_switch_new(&params, &c_coeff, &c_eval, &rk.0, &mut out0);
                 assert!(out0 == want0, "{spec:?}, level {level}: k0 beside a new k1");
-                assert!(new == Some(k1), "{spec:?}, level {level}: k1 new");
+                assert!(new == k1, "{spec:?}, level {level}: k1 new");
             }
         }
     }

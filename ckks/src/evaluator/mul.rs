@@ -1,7 +1,7 @@
 //! Products: ciphertext × plaintext, ciphertext × ciphertext, and
 //! relinearization.
 
-use super::keyswitch::{key_switch, Second};
+use super::keyswitch::key_switch_add;
 use super::Evaluator;
 use crate::ciphertext::{Ciphertext, Ciphertext2};
 use crate::error::{Error, Result};
@@ -121,14 +121,7 @@ impl Evaluator {
     ) -> Ciphertext {
         let rns = self.params.rns();
         let d2_coeff = d2.to_coeff(rns);
-        key_switch(
-            &self.params,
-            &d2_coeff,
-            d2,
-            &rk.0,
-            &mut c0,
-            Second::AddInto(&mut c1),
-        );
+        key_switch_add(&self.params, &d2_coeff, d2, &rk.0, &mut c0, &mut c1);
         Ciphertext {
             c0,
             c1,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::keyswitch::{key_switch, Second};
+use super::keyswitch::key_switch_new;
 use super::Evaluator;
 use crate::ciphertext::Ciphertext;
 use crate::error::{Error, Result};
@@ -53,8 +53,7 @@ impl Evaluator {
         let mut c0 = perm.apply(rns, &a.c0);
         let c1 = perm.apply(rns, &a.c1);
         let c1_coeff = c1.to_coeff(rns);
-        let c1 = key_switch(&self.params, &c1_coeff, &c1, key, &mut c0, Second::New)
-            .expect("a new k1 is returned");
+        let c1 = key_switch_new(&self.params, &c1_coeff, &c1, key, &mut c0);
         Ciphertext {
             c0,
             c1,
