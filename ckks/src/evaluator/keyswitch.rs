@@ -195,8 +195,9 @@ fn key_switch(
     // Steps 1 and 2 on every limb of Q_ℓ·P, written straight into new
     // memory (a zero fill first would be a pass over both for nothing); the
     // special limbs go back to coefficient form for ModDown at once, while
-    // they are in the cache.
-    let (acc0, mut acc1) = fill_limb_pairs(n, rns.limbs(d.ext), |t, o0, o1| {
+    // they are in the cache. They carry the most work (every digit
+    // converted, and the inverse transforms), so they are handed out first.
+    let (acc0, mut acc1) = fill_limb_pairs(n, rns.limbs(d.ext), out_basis.q, |t, o0, o1| {
         with_scratch(digits * n, Wipe::No, |buf| {
             d.on_limb(t, buf, |k, digits, kb, ka| {
                 let (x0, f0) = o0.dot_init(k, digits, kb);

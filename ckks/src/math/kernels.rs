@@ -78,7 +78,7 @@ use crate::math::modulus::Modulus;
 use crate::math::ntt::force_backend;
 use crate::math::ntt::NttPlan;
 use crate::math::ntt::{forced_backend, Backend};
-use crate::math::par::{for_each_limb, for_each_limb_pair};
+use crate::math::par::{for_each_limb, for_each_limb_pair_from};
 
 /// Largest prime size of the IFMA kernels on 52-bit lanes; larger primes
 /// take 64-bit lanes with IFMA products.
@@ -570,14 +570,20 @@ where
 }
 
 /// Two new arrays of `limbs` limbs of `n` words, limb `i` of both written
-/// by `f(i, ·, ·)` (limbs in parallel, as [`for_each_limb_pair`]): the
-/// words go straight into new memory, with no zero fill first, and the
-/// arrays are returned only once every limb is known to be written.
+/// by `f(i, ·, ·)` (limbs in parallel, limbs `first..` handed out first, as
+/// [`for_each_limb_pair_from`]): the words go straight into new memory,
+/// with no zero fill first, and the arrays are returned only once every
+/// limb is known to be written.
 ///
 /// # Panics
 /// If `f` returns a proof for another limb than the one it was given (an
 /// internal bug), or if `f` panics.
-pub(crate) fn fill_limb_pairs<F>(n: usize, limbs: usize, f: F) -> (AlignedVec, AlignedVec)
+pub(crate) fn fill_limb_pairs<F>(
+    n: usize,
+    limbs: usize,
+    first: usize,
+    f: F,
+) -> (AlignedVec, AlignedVec)
 where
     F: Fn(usize, LimbSlot<'_>, LimbSlot<'_>) -> (Filled, Filled) + Sync + Send,
 {
@@ -591,7 +597,7 @@ where
         &mut a.spare_capacity_mut()[..len],
         &mut b.spare_capacity_mut()[..len],
     );
-    for_each_limb_pair(n, spare_a, spare_b, |i, x, y| {
+    for_each_limb_pair_from(n, spare_a, spare_b, first, |i, x, y| {
         let (fx, fy) = f(i, LimbSlot::new(x, 0, i), LimbSlot::new(y, 1, i));
         if fx.0 == (0, i) && fy.0 == (1, i) {
             written.fetch_add(1, Ordering::Relaxed);
@@ -2021,7 +2027,7 @@ mod tests {
         let q = m.value();
         let x: Vec<u64> = (0..n as u64).map(|i| (i * 7919 + 3) % q).collect();
         let y: Vec<u64> = (0..n as u64).map(|i| (q - 1 - i * 104_729) % q).collect();
-        let (a, b) = fill_limb_pairs(n, 3, |i, s0, s1| {
+        let (a, b) = fill_limb_pairs(n, 3, 1, |i, s0, s1| {
             let scale = vec![i as u64 + 1; n];
             (
                 s0.dot_init(&k, &[&x, &y], &[&scale, &y]).1,
@@ -2045,7 +2051,7 @@ mod tests {
             );
         }
         let swapped = std::panic::catch_unwind(|| {
-            fill_limb_pairs(n, 2, |_, s0, s1| {
+            fill_limb_pairs(n, 2, 0, |_, s0, s1| {
                 let (f0, f1) = (
                     s0.dot_init(&k, &[&x], &[&y]).1,
                     s1.dot_init(&k, &[&x], &[&y]).1,

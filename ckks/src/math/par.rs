@@ -51,3 +51,38 @@ where
             .for_each(|(i, (x, y))| f(i, x, y));
     }
 }
+
+/// [`for_each_limb_pair`] with limbs `first..` handed out before
+/// `..first`: with several threads, the first group starts at once on the
+/// calling thread while the others take the second, so a caller whose
+/// last limbs carry the most work puts them first rather than last behind
+/// the others.
+pub(crate) fn for_each_limb_pair_from<T, F>(n: usize, a: &mut [T], b: &mut [T], first: usize, f: F)
+where
+    T: Send,
+    F: Fn(usize, &mut [T], &mut [T]) + Sync + Send,
+{
+    debug_assert_eq!(a.len(), b.len());
+    let parallel = parallel(a.len() / n);
+    let (a_lo, a_hi) = a.split_at_mut(first * n);
+    let (b_lo, b_hi) = b.split_at_mut(first * n);
+    if parallel {
+        let hi = a_hi
+            .par_chunks_exact_mut(n)
+            .zip(b_hi.par_chunks_exact_mut(n));
+        let lo = a_lo
+            .par_chunks_exact_mut(n)
+            .zip(b_lo.par_chunks_exact_mut(n));
+        hi.enumerate()
+            .map(|(i, xy)| (first + i, xy))
+            .chain(lo.enumerate())
+            .for_each(|(i, (x, y))| f(i, x, y));
+    } else {
+        let hi = a_hi.chunks_exact_mut(n).zip(b_hi.chunks_exact_mut(n));
+        let lo = a_lo.chunks_exact_mut(n).zip(b_lo.chunks_exact_mut(n));
+        hi.enumerate()
+            .map(|(i, xy)| (first + i, xy))
+            .chain(lo.enumerate())
+            .for_each(|(i, (x, y))| f(i, x, y));
+    }
+}
