@@ -10,6 +10,7 @@ use crate::keys::{GaloisKeys, SwitchingKey};
 use crate::math::automorphism::{
     galois_element_conjugate, galois_element_for_step, EvalPermutation,
 };
+use crate::math::par::join;
 use crate::meta::Scale;
 
 /// Non-adjacent form of `x`: signed powers of two, fewest non-zero terms.
@@ -50,9 +51,16 @@ impl Evaluator {
     fn apply_galois(&self, a: &Ciphertext, g: u64, key: &SwitchingKey) -> Ciphertext {
         let rns = self.params.rns();
         let perm = self.permutation(g);
-        let mut c0 = perm.apply(rns, &a.c0);
-        let c1 = perm.apply(rns, &a.c1);
-        let c1_coeff = c1.to_coeff(rns);
+        // σ(c0) is needed only at the end of the key switch: on a pool of
+        // several threads it is permuted while σ(c1) goes to coefficient form.
+        let (mut c0, (c1, c1_coeff)) = join(
+            || perm.apply(rns, &a.c0),
+            || {
+                let c1 = perm.apply(rns, &a.c1);
+                let c1_coeff = c1.to_coeff(rns);
+                (c1, c1_coeff)
+            },
+        );
         let c1 = key_switch_new(&self.params, &c1_coeff, &c1, key, &mut c0);
         Ciphertext {
             c0,
