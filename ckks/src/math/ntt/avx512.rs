@@ -209,6 +209,23 @@ fn pass_radix(left: u32) -> u32 {
     }
 }
 
+/// Whether the forward transform of size `n` has a radix-8 pass over
+/// blocks of 128 words (rows of 16), the one `radix8::forward_chain16`
+/// runs: the passes of `forward_from` take `pass_radix` of the stages left
+/// before the small-gap pass.
+fn forward_has_chain16(n: usize) -> bool {
+    let (mut gap, mut left) = (n, (n / 16).trailing_zeros());
+    while left > 0 {
+        let r = pass_radix(left);
+        if r == 3 && gap == 128 {
+            return true;
+        }
+        gap >>= r;
+        left -= r;
+    }
+    false
+}
+
 /// The stages of each pass of an inverse transform of size `n`, in order:
 /// the small-gap pass (4), then the fused passes; `len` of them (at most
 /// 22, for `N = 2^64`).
@@ -293,6 +310,10 @@ struct Table<'a> {
     w: &'a [u64],
     s: &'a [u64],
     lo: &'a [u64],
+    /// The `wide` kernel's forward radix-8 pass with rows of 16 words, its
+    /// twiddles block after block as the assembly reads them
+    /// ([`VecTables`]); empty otherwise.
+    chain16: &'a [u64],
 }
 
 impl Table<'_> {
@@ -390,6 +411,11 @@ pub struct VecTables {
     psi_rev_lo: Vec<u64>,
     /// `s << 20` of every `psi_inv_rev` entry if split, else empty.
     psi_inv_rev_lo: Vec<u64>,
+    /// For [`Kernel::Wide`], the twiddles of the forward radix-8 pass over
+    /// blocks of 128 words (`N/128` blocks), 32 words per block in the
+    /// layout of `radix8::Twiddles` (`radix8::forward_chain16`); else
+    /// empty.
+    fwd_chain16: Vec<u64>,
     /// `N^{-1}` and its Shoup constant.
     n_inv: (u64, u64),
     /// `w·N^{-1}` for the last inverse stage's single twiddle (`psi_inv_rev[1]`),
@@ -431,12 +457,35 @@ impl VecTables {
         };
         let (psi_rev_shoup, psi_rev_lo) = constants(&t.psi_rev);
         let (psi_inv_rev_shoup, psi_inv_rev_lo) = constants(&t.psi_inv_rev);
+        // Block i of the pass at gap 128 (m = N/128 blocks) takes twiddle
+        // ((m + i)·2^s + b) in slot 2^s − 1 + b of stage s, as `fwd_pass`.
+        let mut fwd_chain16 = Vec::new();
+        if split && forward_has_chain16(t.n) {
+            let m = t.n / 128;
+            fwd_chain16 = vec![0; 32 * m];
+            for (i, block) in fwd_chain16.chunks_exact_mut(32).enumerate() {
+                let mut tw = radix8::Twiddles::new();
+                for s in 0..3 {
+                    for b in 0..1 << s {
+                        let idx = ((m + i) << s) + b;
+                        tw.set(
+                            (1 << s) - 1 + b,
+                            t.psi_rev[idx],
+                            psi_rev_shoup[idx],
+                            psi_rev_lo[idx],
+                        );
+                    }
+                }
+                block[..28].copy_from_slice(&tw.words[..28]);
+            }
+        }
         let last_w = t.modulus.mul(t.psi_inv_rev[1], t.n_inv);
         Some(Self {
             psi_rev_shoup,
             psi_inv_rev_shoup,
             psi_rev_lo,
             psi_inv_rev_lo,
+            fwd_chain16,
             n_inv: (t.n_inv, shoup(t.n_inv, q, shoup_bits)),
             last_w_n_inv: (last_w, shoup(last_w, q, shoup_bits)),
             idx: Box::new(SmallGapIndices::new()),
@@ -451,6 +500,7 @@ impl VecTables {
             w: &t.psi_rev,
             s: &self.psi_rev_shoup,
             lo: &self.psi_rev_lo,
+            chain16: &self.fwd_chain16,
         }
     }
 
@@ -460,6 +510,7 @@ impl VecTables {
             w: &t.psi_inv_rev,
             s: &self.psi_inv_rev_shoup,
             lo: &self.psi_inv_rev_lo,
+            chain16: &[],
         }
     }
 }
@@ -1179,6 +1230,26 @@ macro_rules! ntt_kernels {
             ) {
                 let span = gap >> R;
                 let red = reducer(LZ, kq);
+                if $split && R == 3 && span == 16 && !MAPPED && tab.chain16.len() == 32 * m {
+                    // The `wide` kernel's last radix-8 pass, its blocks
+                    // chained in one piece of assembly.
+                    // SAFETY: the pass covers all `m` blocks of 128 words of
+                    // `a` (`m·gap ≤ a.len()`), and `chain16` holds 32 words
+                    // per block; the `wide` kernel runs only where its
+                    // features were detected, on primes `q ≡ 1 (mod 2^12)`
+                    // below 2^61.
+                    unsafe {
+                        radix8::forward_chain16::<LZ>(
+                            a.as_mut_ptr(),
+                            m,
+                            tab.chain16.as_ptr(),
+                            q,
+                            kq,
+                            red,
+                        )
+                    };
+                    return;
+                }
                 for i in 0..m {
                     let p = a[i * gap..(i + 1) * gap].as_mut_ptr();
                     if $split && R == 3 && span >= 16 {
@@ -1900,6 +1971,15 @@ mod tests {
     /// schedule through [`Schedule::pass_code`] and [`reduces`]; for any
     /// first stage that gives the transform's rule (odd stages reduce, when
     /// alternating).
+    #[test]
+    fn the_chained_pass_is_the_radix_8_pass_over_128_word_blocks() {
+        // log2(N/16) stages before the small-gap pass, in passes of
+        // `pass_radix`: radix 8 down to gap 128 only when that count is a
+        // multiple of 3 (2^10, 2^13, 2^16 in the backend tests).
+        let with: Vec<u32> = (5..=17).filter(|&b| forward_has_chain16(1 << b)).collect();
+        assert_eq!(with, [7, 10, 13, 16]);
+    }
+
     #[test]
     fn schedules_keep_values_inside_the_lanes() {
         for first in 0..20u32 {

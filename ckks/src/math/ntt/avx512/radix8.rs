@@ -210,15 +210,20 @@ macro_rules! store8 {
     };
 }
 
-/// The steps of one block: three stages, each `(flag, [pairs of set A],
-/// [pairs of set B])`, loads mapped or not (`$m`). Set
-/// `A` takes the even steps, `B` the odd ones; the prologue runs the first
-/// pair of steps up to `B2`, each iteration finishes `B` while it starts
-/// the next pair, the epilogue runs the last `B3`.
+/// The steps of one block, or of a chain of blocks: three stages, each
+/// `(flag, [pairs of set A], [pairs of set B])`, loads mapped or not
+/// (`$m`). Set `A` takes the even steps, `B` the odd ones; the prologue
+/// runs the first pair of steps up to `B2`, each iteration finishes `B`
+/// while it starts the next pair, the epilogue runs the last `B3`. Each
+/// iteration moves the rows on by `$adv` bytes and the twiddles by
+/// `$twadv` (an instruction, or nothing), and stores the previous `B` at
+/// `$prevb` bytes from the new row start; `$iters` iterations follow the
+/// prologue.
 #[rustfmt::skip]
 macro_rules! block {
-    ($m:tt, ($f1:tt, $a1:tt, $b1:tt), ($f2:tt, $a2:tt, $b2:tt), ($f3:tt, $a3:tt, $b3:tt), $src:expr, $dst:expr, $span:expr, $tw:expr,
-     $kq:expr, $k:expr, $red:expr) => {
+    ($m:tt, ($f1:tt, $a1:tt, $b1:tt), ($f2:tt, $a2:tt, $b2:tt), ($f3:tt, $a3:tt, $b3:tt),
+     $adv:literal, $prevb:literal, $twadv:literal, $iters:expr,
+     $src:expr, $dst:expr, $span:expr, $tw:expr, $kq:expr, $k:expr, $red:expr) => {
         asm!(
             load8!($m, A, "0"),
             stage!($f1, $a1),
@@ -226,37 +231,39 @@ macro_rules! block {
             merged!($f2, $a2, $f1, $b1),
             merged!($f3, $a3, $f2, $b2),
             store8!(A, "0"),
-            "add {src}, 128",
-            "add {src4}, 128",
-            "add {dst}, 128",
-            "add {dst4}, 128",
+            concat!("add {src}, ", $adv),
+            concat!("add {src4}, ", $adv),
+            concat!("add {dst}, ", $adv),
+            concat!("add {dst4}, ", $adv),
+            $twadv,
             "test {n}, {n}",
             "jz 3f",
             "2:",
             load8!($m, A, "0"),
             merged!($f1, $a1, $f3, $b3),
-            store8!(B, "-64"),
+            store8!(B, $prevb),
             load8!($m, B, "64"),
             merged!($f2, $a2, $f1, $b1),
             merged!($f3, $a3, $f2, $b2),
             store8!(A, "0"),
-            "add {src}, 128",
-            "add {src4}, 128",
-            "add {dst}, 128",
-            "add {dst4}, 128",
+            concat!("add {src}, ", $adv),
+            concat!("add {src4}, ", $adv),
+            concat!("add {dst}, ", $adv),
+            concat!("add {dst4}, ", $adv),
+            $twadv,
             "dec {n}",
             "jnz 2b",
             "3:",
             stage!($f3, $b3),
-            store8!(B, "-64"),
+            store8!(B, $prevb),
             src = inout(reg) $src => _,
             src4 = inout(reg) $src.add(4 * $span) => _,
             dst = inout(reg) $dst => _,
             dst4 = inout(reg) $dst.add(4 * $span) => _,
-            n = inout(reg) $span / 16 - 1 => _,
+            n = inout(reg) $iters => _,
             s = in(reg) $span * 8,
             s3 = in(reg) $span * 24,
-            tw = in(reg) $tw,
+            tw = inout(reg) $tw => _,
             in("zmm28") $kq,
             in("zmm29") _mm512_set1_epi64(0xfff0_0000),
             in("zmm30") $k,
@@ -274,10 +281,15 @@ macro_rules! block {
     };
 }
 
-/// The forward stages' pairs and twiddle offsets (slots 0; 1, 2; 3..6).
+/// The forward stages' pairs and twiddle offsets (slots 0; 1, 2; 3..6),
+/// for the steps of one block (`one`: two steps of 8 columns, 128 bytes,
+/// per iteration) or for a chain of 16-column blocks (`chain`:
+/// one block per iteration, 1024 bytes on, its twiddles 256 bytes on, so
+/// that the last stage of the odd step, run in the next iteration, reads
+/// the previous block's twiddles).
 #[rustfmt::skip]
 macro_rules! fwd_block {
-    ($m:tt, $f1:tt, $f2:tt, $f3:tt, $($arg:expr),*) => {
+    (one, $m:tt, $f1:tt, $f2:tt, $f3:tt, $iters:expr, $($arg:expr),*) => {
         block!(
             $m,
             ($f1, ["0" "4" "0", "1" "5" "0", "2" "6" "0", "3" "7" "0"],
@@ -286,6 +298,20 @@ macro_rules! fwd_block {
                   ["8" "10" "32", "9" "11" "32", "12" "14" "64", "13" "15" "64"]),
             ($f3, ["0" "1" "96", "2" "3" "128", "4" "5" "160", "6" "7" "192"],
                   ["8" "9" "96", "10" "11" "128", "12" "13" "160", "14" "15" "192"]),
+            "128", "-64", "", $iters,
+            $($arg),*
+        )
+    };
+    (chain, $m:tt, $f1:tt, $f2:tt, $f3:tt, $iters:expr, $($arg:expr),*) => {
+        block!(
+            $m,
+            ($f1, ["0" "4" "0", "1" "5" "0", "2" "6" "0", "3" "7" "0"],
+                  ["8" "12" "0", "9" "13" "0", "10" "14" "0", "11" "15" "0"]),
+            ($f2, ["0" "2" "32", "1" "3" "32", "4" "6" "64", "5" "7" "64"],
+                  ["8" "10" "32", "9" "11" "32", "12" "14" "64", "13" "15" "64"]),
+            ($f3, ["0" "1" "96", "2" "3" "128", "4" "5" "160", "6" "7" "192"],
+                  ["8" "9" "-160", "10" "11" "-128", "12" "13" "-96", "14" "15" "-64"]),
+            "1024", "-960", "add {tw}, 256", $iters,
             $($arg),*
         )
     };
@@ -317,6 +343,7 @@ pub(super) unsafe fn forward<const LZ: u8, const MAPPED: bool>(
     debug_assert!(span >= 16 && span.is_multiple_of(16));
     let k = _mm512_srli_epi64::<12>(_mm512_sub_epi64(q, _mm512_set1_epi64(1)));
     let tw = tw.words.as_ptr();
+    let it = span / 16 - 1;
     // SAFETY: the caller guarantees the CPU features and that every row
     // (`8·span` words from `src` and `dst`) is inside the arrays; the loop
     // reads and writes rows `0..8` at columns `0..span`, two steps of 8
@@ -326,12 +353,64 @@ pub(super) unsafe fn forward<const LZ: u8, const MAPPED: bool>(
         // the last arm would reduce more stages than it asks, which only
         // costs time.
         match (LZ, MAPPED) {
-            (0, false) => fwd_block!(plain, reduce, reduce, reduce, src, dst, span, tw, kq, k, red),
-            (2, false) => fwd_block!(plain, keep, reduce, keep, src, dst, span, tw, kq, k, red),
-            (_, false) => fwd_block!(plain, reduce, keep, reduce, src, dst, span, tw, kq, k, red),
-            (0, true) => fwd_block!(mapped, reduce, reduce, reduce, src, dst, span, tw, kq, k, red),
-            (2, true) => fwd_block!(mapped, keep, reduce, keep, src, dst, span, tw, kq, k, red),
-            (_, true) => fwd_block!(mapped, reduce, keep, reduce, src, dst, span, tw, kq, k, red),
+            (0, false) => {
+                fwd_block!(one, plain, reduce, reduce, reduce, it, src, dst, span, tw, kq, k, red)
+            }
+            (2, false) => {
+                fwd_block!(one, plain, keep, reduce, keep, it, src, dst, span, tw, kq, k, red)
+            }
+            (_, false) => {
+                fwd_block!(one, plain, reduce, keep, reduce, it, src, dst, span, tw, kq, k, red)
+            }
+            (0, true) => {
+                fwd_block!(one, mapped, reduce, reduce, reduce, it, src, dst, span, tw, kq, k, red)
+            }
+            (2, true) => {
+                fwd_block!(one, mapped, keep, reduce, keep, it, src, dst, span, tw, kq, k, red)
+            }
+            (_, true) => {
+                fwd_block!(one, mapped, reduce, keep, reduce, it, src, dst, span, tw, kq, k, red)
+            }
+        }
+    }
+}
+
+/// The forward radix-8 steps of `blocks` consecutive blocks of 128 words
+/// (rows of 16 words: the last radix-8 pass of a transform whose small-gap
+/// pass follows), in place at `a`, with the twiddles of block `i` at
+/// `tw + 32·i` (slot `j` at words `4j..4j + 4`, as [`Twiddles::set`]
+/// lays them out). Each block is two steps; chained, the second step of a
+/// block runs its last stage beside the first stage of the next, where
+/// [`forward`], one block at a time, would run those stages alone. The
+/// steps and outputs are [`forward`]'s.
+///
+/// # Safety
+/// The CPU has AVX-512F, DQ, BW and IFMA; `blocks ≥ 1`; `a` is valid for
+/// `128·blocks` words and `tw` for reading `32·blocks`.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512ifma")]
+pub(super) unsafe fn forward_chain16<const LZ: u8>(
+    a: *mut u64,
+    blocks: usize,
+    tw: *const u64,
+    q: __m512i,
+    kq: __m512i,
+    red: __m512i,
+) {
+    debug_assert!(blocks >= 1);
+    let k = _mm512_srli_epi64::<12>(_mm512_sub_epi64(q, _mm512_set1_epi64(1)));
+    let src = a.cast_const();
+    let span = 16usize;
+    let it = blocks - 1;
+    // SAFETY: the caller guarantees the CPU features, the `128·blocks`
+    // words (each iteration reads and writes rows 0..8 of one block) and
+    // the `32·blocks` twiddle words (the iteration of block `i` reads those
+    // of blocks `i` and `i − 1`).
+    unsafe {
+        match LZ {
+            0 => fwd_block!(chain, plain, reduce, reduce, reduce, it, src, a, span, tw, kq, k, red),
+            2 => fwd_block!(chain, plain, keep, reduce, keep, it, src, a, span, tw, kq, k, red),
+            _ => fwd_block!(chain, plain, reduce, keep, reduce, it, src, a, span, tw, kq, k, red),
         }
     }
 }
