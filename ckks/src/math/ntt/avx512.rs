@@ -209,14 +209,27 @@ fn pass_radix(left: u32) -> u32 {
     }
 }
 
-/// Whether the forward transform of size `n` has a radix-8 pass over
-/// blocks of 128 words (rows of 16), the one `radix8::forward_chain16`
-/// runs: the passes of `forward_from` take `pass_radix` of the stages left
-/// before the small-gap pass.
+/// [`pass_radix`] for the forward passes of the `wide` kernel: the same
+/// passes in another order, so that the last is a radix-8 one where at
+/// least three stages and not exactly four are left (the pass over blocks
+/// of 128 words that `radix8::forward_chain16` runs): the stages above it
+/// go first, three at a time, `4 = 2 + 2`.
+fn wide_pass_radix(left: u32) -> u32 {
+    if left > 3 && left != 4 {
+        pass_radix(left - 3)
+    } else {
+        pass_radix(left)
+    }
+}
+
+/// Whether the `wide` kernel's forward transform of size `n` has a radix-8
+/// pass over blocks of 128 words (rows of 16), the one
+/// `radix8::forward_chain16` runs: the passes of `forward_from` take
+/// [`wide_pass_radix`] of the stages left before the small-gap pass.
 fn forward_has_chain16(n: usize) -> bool {
     let (mut gap, mut left) = (n, (n / 16).trailing_zeros());
     while left > 0 {
-        let r = pass_radix(left);
+        let r = wide_pass_radix(left);
         if r == 3 && gap == 128 {
             return true;
         }
@@ -1747,7 +1760,11 @@ macro_rules! ntt_kernels {
                     };
                 }
                 while left > 0 {
-                    let r = pass_radix(left);
+                    let r = if $split {
+                        wide_pass_radix(left)
+                    } else {
+                        pass_radix(left)
+                    };
                     let lz = vt.schedule.pass_code(done);
                     // SAFETY: gap ≥ 2^r·16, so every pass loads whole vectors inside a.
                     // The plain passes are compiled without the input map.
@@ -1974,10 +1991,28 @@ mod tests {
     #[test]
     fn the_chained_pass_is_the_radix_8_pass_over_128_word_blocks() {
         // log2(N/16) stages before the small-gap pass, in passes of
-        // `pass_radix`: radix 8 down to gap 128 only when that count is a
-        // multiple of 3 (2^10, 2^13, 2^16 in the backend tests).
+        // `wide_pass_radix`: the last is radix 8 down to gap 128 whenever
+        // three stages or more and not exactly four are left.
         let with: Vec<u32> = (5..=17).filter(|&b| forward_has_chain16(1 << b)).collect();
-        assert_eq!(with, [7, 10, 13, 16]);
+        assert_eq!(with, [7, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
+        // The same stages in all, three at a time where they can be.
+        for left in 1..=14 {
+            let (mut k, mut radices) = (left, Vec::new());
+            while k > 0 {
+                radices.push(wide_pass_radix(k));
+                k -= radices.last().unwrap();
+            }
+            let mut sorted = radices.clone();
+            let mut greedy = Vec::new();
+            let mut k = left;
+            while k > 0 {
+                greedy.push(pass_radix(k));
+                k -= greedy.last().unwrap();
+            }
+            sorted.sort_unstable();
+            greedy.sort_unstable();
+            assert_eq!(sorted, greedy, "{left} stages");
+        }
     }
 
     #[test]
