@@ -1981,13 +1981,6 @@ mod tests {
         unsafe { std::mem::transmute(*x) }
     }
 
-    /// The bounds [`Schedule`] and [`InvSchedule`] document, followed
-    /// stage by stage for every kernel, prime size and `N`, with `q` at the
-    /// top of its size: no value outgrows the lane, and the forward final
-    /// reduction starts from the bound it assumes. Forward passes see the
-    /// schedule through [`Schedule::pass_code`] and [`reduces`]; for any
-    /// first stage that gives the transform's rule (odd stages reduce, when
-    /// alternating).
     #[test]
     fn the_chained_pass_is_the_radix_8_pass_over_128_word_blocks() {
         // log2(N/16) stages before the small-gap pass, in passes of
@@ -1995,26 +1988,32 @@ mod tests {
         // three stages or more and not exactly four are left.
         let with: Vec<u32> = (5..=17).filter(|&b| forward_has_chain16(1 << b)).collect();
         assert_eq!(with, [7, 9, 10, 11, 12, 13, 14, 15, 16, 17]);
-        // The same stages in all, three at a time where they can be.
+        // The same passes as `pass_radix` takes, in another order.
+        let passes = |radix: fn(u32) -> u32, left: u32| {
+            let (mut k, mut out) = (left, Vec::new());
+            while k > 0 {
+                out.push(radix(k));
+                k -= radix(k);
+            }
+            out.sort_unstable();
+            out
+        };
         for left in 1..=14 {
-            let (mut k, mut radices) = (left, Vec::new());
-            while k > 0 {
-                radices.push(wide_pass_radix(k));
-                k -= radices.last().unwrap();
-            }
-            let mut sorted = radices.clone();
-            let mut greedy = Vec::new();
-            let mut k = left;
-            while k > 0 {
-                greedy.push(pass_radix(k));
-                k -= greedy.last().unwrap();
-            }
-            sorted.sort_unstable();
-            greedy.sort_unstable();
-            assert_eq!(sorted, greedy, "{left} stages");
+            assert_eq!(
+                passes(wide_pass_radix, left),
+                passes(pass_radix, left),
+                "{left} stages"
+            );
         }
     }
 
+    /// The bounds [`Schedule`] and [`InvSchedule`] document, followed
+    /// stage by stage for every kernel, prime size and `N`, with `q` at the
+    /// top of its size: no value outgrows the lane, and the forward final
+    /// reduction starts from the bound it assumes. Forward passes see the
+    /// schedule through [`Schedule::pass_code`] and [`reduces`]; for any
+    /// first stage that gives the transform's rule (odd stages reduce, when
+    /// alternating).
     #[test]
     fn schedules_keep_values_inside_the_lanes() {
         for first in 0..20u32 {
