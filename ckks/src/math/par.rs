@@ -54,18 +54,7 @@ where
     T: Send,
     F: Fn(usize, &mut [T], &mut [T]) + Sync + Send,
 {
-    debug_assert_eq!(a.len(), b.len());
-    if parallel(a.len() / n) {
-        a.par_chunks_exact_mut(n)
-            .zip(b.par_chunks_exact_mut(n))
-            .enumerate()
-            .for_each(|(i, (x, y))| f(i, x, y));
-    } else {
-        a.chunks_exact_mut(n)
-            .zip(b.chunks_exact_mut(n))
-            .enumerate()
-            .for_each(|(i, (x, y))| f(i, x, y));
-    }
+    for_each_limb_pair_from(n, a, b, 0, f);
 }
 
 /// [`for_each_limb_pair`] with limbs `first..` handed out before
