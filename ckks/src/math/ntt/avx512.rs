@@ -578,6 +578,23 @@ fn mul_shoup52_lazy(a: __m512i, t: Tw, q: __m512i) -> __m512i {
     _mm512_and_si512(r, _mm512_set1_epi64((1i64 << 52) - 1))
 }
 
+/// [`mul_shoup52_lazy`] without the mask: the lane holds the product in
+/// `[0, 2q)` plus `0` or `2^52`. Where every later operation on it adds,
+/// subtracts or feeds IFMA (which reads the low 52 bits) and the true
+/// values stay below `2^52`, the lane stays congruent to the true value
+/// mod `2^52` and one mask at the end recovers it: the stages of
+/// [`Schedule::Never`] and [`InvSchedule::Lazy`], which compare nothing
+/// until their final reduction (itself masked), need no mask per product.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn mul_shoup52_wrap(a: __m512i, t: Tw, q: __m512i) -> __m512i {
+    let zero = _mm512_setzero_si512();
+    let two52 = _mm512_set1_epi64(1 << 52);
+    let est = _mm512_madd52hi_epu64(zero, a, t.s);
+    let prod = _mm512_madd52lo_epu64(zero, a, t.w);
+    _mm512_madd52lo_epu64(prod, est, _mm512_sub_epi64(two52, q))
+}
+
 /// Shoup's quotient estimate for `a·w`, `s = ⌊w·2^64/q⌋`, from 32-bit
 /// products: at most 2 below `⌊a·w/q⌋`, never above, for any 64-bit `a`.
 ///
@@ -1033,6 +1050,7 @@ macro_rules! ntt_kernels {
         $feat:literal,
         $mul:ident,
         $mul_shared:ident,
+        $mul_wrap:ident,
         $reduce:ident,
         $reduce_lane:ident,
         $times_n_inv:ident,
@@ -1065,11 +1083,16 @@ macro_rules! ntt_kernels {
 
             /// `a·w mod q` in `[0, K·q)`, by the multiplier for a twiddle
             /// shared by many products (`SHARED`) or for one loaded per
-            /// product.
+            /// product, or congruent to it mod `2^52` (`WRAP`, where the
+            /// value meets no comparison before the transform's final
+            /// reduction: [`mul_shoup52_wrap`]; the 64-bit lanes' products
+            /// are exact either way).
             #[inline]
             #[target_feature(enable = $feat)]
-            fn mul<const SHARED: bool>(a: __m512i, t: Tw, q: __m512i) -> __m512i {
-                if SHARED {
+            fn mul<const SHARED: bool, const WRAP: bool>(a: __m512i, t: Tw, q: __m512i) -> __m512i {
+                if WRAP {
+                    $mul_wrap(a, t, q)
+                } else if SHARED {
                     $mul_shared(a, t, q)
                 } else {
                     $mul(a, t, q)
@@ -1081,7 +1104,7 @@ macro_rules! ntt_kernels {
             /// bound after the reduction plus `K·q`.
             #[inline]
             #[target_feature(enable = $feat)]
-            fn fwd_bfly<const SHARED: bool, const REDUCE: bool>(
+            fn fwd_bfly<const SHARED: bool, const REDUCE: bool, const WRAP: bool>(
                 x: __m512i,
                 y: __m512i,
                 t: Tw,
@@ -1090,7 +1113,7 @@ macro_rules! ntt_kernels {
                 kq: __m512i,
             ) -> (__m512i, __m512i) {
                 let u = if REDUCE { csub(x, c) } else { x };
-                let v = mul::<SHARED>(y, t, q);
+                let v = mul::<SHARED, WRAP>(y, t, q);
                 (
                     _mm512_add_epi64(u, v),
                     _mm512_sub_epi64(_mm512_add_epi64(u, kq), v),
@@ -1134,7 +1157,7 @@ macro_rules! ntt_kernels {
                         let xv = unsafe { load(x.add(k)) };
                         // x − y + q ∈ [0, 2q); the product in [0, K·q).
                         let d = _mm512_add_epi64(_mm512_sub_epi64(xv, y), q);
-                        let mut r = reduce_from(mul::<true>(d, w, q), q64, K);
+                        let mut r = reduce_from(mul::<true, false>(d, w, q), q64, K);
                         if add {
                             // SAFETY: guaranteed by the caller.
                             let ov = unsafe { load(o.add(k)) };
@@ -1153,7 +1176,7 @@ macro_rules! ntt_kernels {
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
-            fn inv_bfly<const SHARED: bool, const RED: u8>(
+            fn inv_bfly<const SHARED: bool, const RED: u8, const WRAP: bool>(
                 x: __m512i,
                 y: __m512i,
                 t: Tw,
@@ -1169,7 +1192,7 @@ macro_rules! ntt_kernels {
                     _ => $reduce_lane(sum, one, q),
                 };
                 let d = _mm512_sub_epi64(_mm512_add_epi64(x, b), y);
-                (s, mul::<SHARED>(d, t, q))
+                (s, mul::<SHARED, WRAP>(d, t, q))
             }
 
             /// The reduction code of stage `i` of an inverse pass of `r`
@@ -1199,7 +1222,7 @@ macro_rules! ntt_kernels {
                 let d = _mm512_sub_epi64(_mm512_add_epi64(x, b), y);
                 (
                     $times_n_inv(s, &l.n_inv, q),
-                    reduce_from(mul::<true>(d, l.w_n_inv, q), l.q64, K),
+                    reduce_from(mul::<true, false>(d, l.w_n_inv, q), l.q64, K),
                 )
             }
 
@@ -1324,9 +1347,11 @@ macro_rules! ntt_kernels {
                         // Twiddle slot `t` belongs to stage `log2(t + 1)`.
                         let mut bf = |x: usize, y: usize, t: usize| {
                             (v[x], v[y]) = if reduces(LZ, (t + 1).ilog2()) {
-                                fwd_bfly::<true, true>(v[x], v[y], tw[t], q, red, kq)
+                                fwd_bfly::<true, true, false>(v[x], v[y], tw[t], q, red, kq)
+                            } else if LZ == 1 {
+                                fwd_bfly::<true, false, true>(v[x], v[y], tw[t], q, red, kq)
                             } else {
-                                fwd_bfly::<true, false>(v[x], v[y], tw[t], q, red, kq)
+                                fwd_bfly::<true, false, false>(v[x], v[y], tw[t], q, red, kq)
                             };
                         };
                         // Stage by stage: pairs (x, y) and the twiddle slot of each.
@@ -1419,9 +1444,9 @@ macro_rules! ntt_kernels {
                         let bf = |v: &mut [__m512i; 8], x: usize, y: usize, t: usize, s: u32| {
                             let (vx, vy, w, bs) = (v[x], v[y], tw[t], b[s as usize]);
                             (v[x], v[y]) = match inv_red(LZ, s, R as u32) {
-                                0 => inv_bfly::<true, 0>(vx, vy, w, q, kq, bs, one),
-                                1 => inv_bfly::<true, 1>(vx, vy, w, q, kq, bs, one),
-                                _ => inv_bfly::<true, 2>(vx, vy, w, q, kq, bs, one),
+                                0 => inv_bfly::<true, 0, false>(vx, vy, w, q, kq, bs, one),
+                                1 => inv_bfly::<true, 1, true>(vx, vy, w, q, kq, bs, one),
+                                _ => inv_bfly::<true, 2, true>(vx, vy, w, q, kq, bs, one),
                             };
                         };
                         // Every stage but the top one: pairs (x, y), twiddle slots
@@ -1538,9 +1563,11 @@ macro_rules! ntt_kernels {
                 let idx = index_vectors(&vt.idx.fwd);
                 let bfly = |x, y, t, stage| {
                     if reduces(LZ, stage) {
-                        fwd_bfly::<false, true>(x, y, t, q, red, kq)
+                        fwd_bfly::<false, true, false>(x, y, t, q, red, kq)
+                    } else if LZ == 1 {
+                        fwd_bfly::<false, false, true>(x, y, t, q, red, kq)
                     } else {
-                        fwd_bfly::<false, false>(x, y, t, q, red, kq)
+                        fwd_bfly::<false, false, false>(x, y, t, q, red, kq)
                     }
                 };
                 let reduce_out = |x| match LZ {
@@ -1617,9 +1644,9 @@ macro_rules! ntt_kernels {
                     }
                 });
                 let bfly = |x, y, t, s: u32| match inv_red(LZ, s, 4) {
-                    0 => inv_bfly::<false, 0>(x, y, t, q, kq, b[s as usize], one),
-                    1 => inv_bfly::<false, 1>(x, y, t, q, kq, b[s as usize], one),
-                    _ => inv_bfly::<false, 2>(x, y, t, q, kq, b[s as usize], one),
+                    0 => inv_bfly::<false, 0, false>(x, y, t, q, kq, b[s as usize], one),
+                    1 => inv_bfly::<false, 1, true>(x, y, t, q, kq, b[s as usize], one),
+                    _ => inv_bfly::<false, 2, true>(x, y, t, q, kq, b[s as usize], one),
                 };
                 for it in 0..len / (16 * C) {
                     // SAFETY: block `it` lies within the `len` words.
@@ -1931,6 +1958,7 @@ ntt_kernels!(
     "avx512f,avx512ifma",
     mul_shoup52_lazy,
     mul_shoup52_lazy,
+    mul_shoup52_wrap,
     reduce52_lazy,
     reduce52_small,
     times_n_inv_52,
@@ -1943,6 +1971,7 @@ ntt_kernels!(
     "avx512f,avx512dq,avx512bw,avx512ifma",
     mul_shoup64_ifma,
     mul_shoup64_ifma,
+    mul_shoup64_ifma,
     reduce64_ifma_lazy,
     reduce64_ifma_lazy,
     times_n_inv_64,
@@ -1953,6 +1982,7 @@ ntt_kernels!(
 ntt_kernels!(
     dq,
     "avx512f,avx512dq,avx512bw",
+    mul_shoup64_lazy,
     mul_shoup64_lazy,
     mul_shoup64_lazy,
     reduce64_lazy,
