@@ -1025,6 +1025,36 @@ fn index_vectors(chain: &[([i64; 8], [i64; 8]); 4]) -> [(__m512i, __m512i); 4] {
     chain.map(|(a, b)| unsafe { (load(a.as_ptr().cast()), load(b.as_ptr().cast())) })
 }
 
+/// Makes every block's stage complete before any block's next stage in the
+/// compiled order: an empty assembly block that takes all the blocks'
+/// vectors in registers and hands them back. Left to itself, the compiler
+/// runs each block's dependent stages one after another, block after
+/// block, and the loop waits on one chain at a time.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn stage_fence<const C: usize>(v: &mut [[__m512i; 2]; C]) {
+    if C == 4 {
+        let [a, b, c, d] = v.as_mut_slice() else {
+            unreachable!()
+        };
+        // SAFETY: an empty block; it only pins the values to registers.
+        unsafe {
+            std::arch::asm!(
+                "/* {0} {1} {2} {3} {4} {5} {6} {7} */",
+                inout(zmm_reg) a[0],
+                inout(zmm_reg) a[1],
+                inout(zmm_reg) b[0],
+                inout(zmm_reg) b[1],
+                inout(zmm_reg) c[0],
+                inout(zmm_reg) c[1],
+                inout(zmm_reg) d[0],
+                inout(zmm_reg) d[1],
+                options(pure, nomem, nostack, preserves_flags),
+            );
+        }
+    }
+}
+
 /// Moves a pair of vectors to the next layout.
 #[inline]
 #[target_feature(enable = "avx512f")]
@@ -1530,6 +1560,7 @@ macro_rules! ntt_kernels {
                     let (x, y) = relayout(x, y, next);
                     *xy = [x, y];
                 }
+                stage_fence(v);
             }
 
             /// The forward stages with gaps 8, 4, 2, 1 and the final reduction on
@@ -1587,6 +1618,7 @@ macro_rules! ntt_kernels {
                         let (x, y) = relayout(x, y, idx[0]);
                         *xy = [x, y];
                     }
+                    stage_fence(&mut v);
                     // Gaps 4, 2, 1.
                     small_gap_stages::<C, 2, 4, 8>(&mut v, first, tab, &idx[1..], bfly);
                     for (c, xy) in v.iter().enumerate() {
@@ -1660,6 +1692,7 @@ macro_rules! ntt_kernels {
                         };
                         *xy = [x, y];
                     }
+                    stage_fence(&mut v);
                     // Gaps 1, 2, 4.
                     // (Stages 0, 1, 2 of this pass: `small_gap_stages` counts
                     // from the forward pass's gap-8 stage.)
