@@ -406,6 +406,7 @@ unsafe fn repeat<const D: usize>(p: *const u64) -> __m512i {
         match D {
             2 => _mm512_broadcast_i32x4(_mm_loadu_si128(p.cast())),
             4 => _mm512_broadcast_i64x4(_mm256_loadu_si256(p.cast())),
+            1 => _mm512_set1_epi64(p.read() as i64),
             _ => load(p),
         }
     }
@@ -1565,7 +1566,7 @@ macro_rules! ntt_kernels {
 
             /// The forward stages with gaps 8, 4, 2, 1 and the final reduction on
             /// `a`, whose first 16-coefficient block is block `g0` of the
-            /// transform (`m = N/16` blocks at the gap-8 stage). `C` blocks per
+            /// transform (`N/16` blocks at the gap-8 stage). `C` blocks per
             /// iteration, so that their chains of dependent stages interleave.
             /// The outputs go where `fin` says (`FINISH`), or back into `a`.
             /// `LZ` says which of the four stages reduce
@@ -1581,7 +1582,6 @@ macro_rules! ntt_kernels {
             unsafe fn fwd_small_gaps<const C: usize, const FINISH: bool, const LZ: u8>(
                 a: &mut [u64],
                 g0: usize,
-                m: usize,
                 tab: Table<'_>,
                 vt: &VecTables,
                 q64: u64,
@@ -1611,7 +1611,9 @@ macro_rules! ntt_kernels {
                     let first = g0 + C * it;
                     let mut v = [[_mm512_setzero_si512(); 2]; C];
                     for (c, xy) in v.iter_mut().enumerate() {
-                        let t8 = tab.at::<$split>(m + first + c);
+                        // SAFETY: `first + c` is a block of the transform, and
+                        // the gap-8 stage's twiddles start at `m = N/16`.
+                        let t8 = unsafe { tab.small::<1, $split>(first + c) };
                         // SAFETY: `chunk` has 16·C elements.
                         let (lo, hi) = unsafe { (load(p.add(16 * c)), load(p.add(16 * c + 8))) };
                         let (x, y) = bfly(lo, hi, t8, 0);
@@ -1666,7 +1668,6 @@ macro_rules! ntt_kernels {
                 let kq = _mm512_set1_epi64((K * q64) as i64);
                 let one = splat(1, shoup(1, q64, $shoup_bits));
                 let idx = index_vectors(&vt.idx.inv);
-                let h8 = tab.w.len() / 16;
                 // The bound of stage s's inputs: K·q, doubling when lazy.
                 let b: [__m512i; 4] = std::array::from_fn(|s| {
                     if LZ == 0 {
@@ -1700,7 +1701,8 @@ macro_rules! ntt_kernels {
                         bfly(x, y, t, k - 1)
                     });
                     for (c, xy) in v.iter().enumerate() {
-                        let t8 = tab.at::<$split>(h8 + first + c);
+                        // SAFETY: `first + c` is a block of the transform.
+                        let t8 = unsafe { tab.small::<1, $split>(first + c) };
                         let (x, y) = bfly(xy[0], xy[1], t8, 3);
                         // SAFETY: the block has 16·C words.
                         unsafe {
@@ -1851,8 +1853,9 @@ macro_rules! ntt_kernels {
                 /// Both parts with one schedule code and finishing step.
                 macro_rules! small {
                     ($finish:literal, $lz:literal) => {{
-                        fwd_small_gaps::<CH, $finish, $lz>(head, 0, m, tab, vt, q64, &fin);
-                        fwd_small_gaps::<1, $finish, $lz>(tail, whole / 16, m, tab, vt, q64, &fin);
+                        debug_assert_eq!(m, n / 16, "the gap-8 stage has N/16 blocks");
+                        fwd_small_gaps::<CH, $finish, $lz>(head, 0, tab, vt, q64, &fin);
+                        fwd_small_gaps::<1, $finish, $lz>(tail, whole / 16, tab, vt, q64, &fin);
                     }};
                 }
                 // SAFETY: `fin`'s arrays are valid for N words (caller).
