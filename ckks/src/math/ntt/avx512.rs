@@ -331,19 +331,27 @@ struct Table<'a> {
 
 impl Table<'_> {
     /// Twiddle `i` with its constants, broadcast to every lane.
+    ///
+    /// # Safety
+    /// `i < N`, the length of the tables.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn at<const SPLIT: bool>(&self, i: usize) -> Tw {
+    unsafe fn at<const SPLIT: bool>(&self, i: usize) -> Tw {
+        debug_assert!(i < self.w.len() && self.s.len() == self.w.len());
+        debug_assert!(self.lo.len() == if SPLIT { self.w.len() } else { 0 });
+        // SAFETY: `i < N`, and every table read here holds N words (a
+        // bounds check per word would run on the ports the vectors use).
+        let (w, s) = unsafe { (*self.w.get_unchecked(i), *self.s.get_unchecked(i)) };
         if !SPLIT {
-            return splat(self.w[i], self.s[i]);
+            return splat(w, s);
         }
-        let top = self.s[i];
         Tw {
-            w: _mm512_set1_epi64(self.w[i] as i64),
+            w: _mm512_set1_epi64(w as i64),
             s: _mm512_setzero_si512(),
-            s_hi: _mm512_set1_epi64((top >> 20) as i64),
-            top: _mm512_set1_epi64(top as i64),
-            lo: _mm512_set1_epi64(self.lo[i] as i64),
+            s_hi: _mm512_set1_epi64((s >> 20) as i64),
+            top: _mm512_set1_epi64(s as i64),
+            // SAFETY: as above.
+            lo: _mm512_set1_epi64(unsafe { *self.lo.get_unchecked(i) } as i64),
         }
     }
 
@@ -1357,7 +1365,9 @@ macro_rules! ntt_kernels {
                     for s in 0..R {
                         for b in 0..1 << s {
                             let idx = ((m + i) << s) + b;
-                            tw[(1 << s) - 1 + b] = tab.at::<$split>(idx);
+                            // SAFETY: stage `s` of the pass has `m·2^s`
+                            // twiddles from `m·2^s`, below `N`.
+                            tw[(1 << s) - 1 + b] = unsafe { tab.at::<$split>(idx) };
                         }
                     }
                     let (src, centring) = match from {
@@ -1465,7 +1475,9 @@ macro_rules! ntt_kernels {
                         let off = (1 << R) - (1 << (R - s));
                         for b in 0..subs {
                             let idx = h + i * subs + b;
-                            tw[off + b] = tab.at::<$split>(idx);
+                            // SAFETY: stage `s` has `h` twiddles from `h`,
+                            // below `N`.
+                            tw[off + b] = unsafe { tab.at::<$split>(idx) };
                         }
                     }
                     let p = a[i * block..(i + 1) * block].as_mut_ptr();
