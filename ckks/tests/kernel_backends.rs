@@ -68,6 +68,23 @@ fn check(backend: Backend) -> usize {
             same(&|k, x| k.add_into(x, &a, &b), "add-into");
             same(&|k, x| k.sub_into(x, &a, &b), "sub-into");
             same(&|k, x| k.mul_add_assign(x, &a, &b), "mul-add");
+            // The three products of a ciphertext multiplication, appended
+            // one after another to compare them at once; and against the
+            // separate kernels they replace.
+            let (c, e) = (draw(len), draw(len));
+            let tensor = |k: &Kernels, x: &mut AlignedVec| {
+                let (mut d1, mut d2) = (AlignedVec::new(), AlignedVec::new());
+                k.tensor_into([x, &mut d1, &mut d2], [&a, &b], [&c, &e]);
+                x.extend_from_slice(&d1);
+                x.extend_from_slice(&d2);
+            };
+            same(&tensor, "tensor");
+            let (mut fused, mut apart) = (AlignedVec::new(), AlignedVec::new());
+            tensor(&k, &mut fused);
+            k.mul_into(&mut apart, &a, &c);
+            k.dot_into(&mut apart, &[&a, &b], &[&e, &c], len);
+            k.mul_into(&mut apart, &b, &e);
+            assert_eq!(fused[..], apart[..], "{}", case("tensor against its parts"));
             same(&|k, x| k.mul_scalar_assign(x, w), "mul by constant");
             same(&|k, x| k.mul_scalar_assign(x, q - 1), "mul by q - 1");
             same(

@@ -67,9 +67,7 @@ impl Evaluator {
         self.check("mul", b.params_id)?;
         Self::check_levels("mul", a.level(), b.level())?;
         let rns = self.params.rns();
-        let d0 = RnsPoly::product(rns, &a.c0, &b.c0);
-        let d1 = RnsPoly::sum_of_products(rns, &[(&a.c0, &b.c1), (&a.c1, &b.c0)]);
-        let d2 = RnsPoly::product(rns, &a.c1, &b.c1);
+        let [d0, d1, d2] = RnsPoly::tensor(rns, [&a.c0, &a.c1], [&b.c0, &b.c1]);
         Ok(Ciphertext2 {
             d0,
             d1,

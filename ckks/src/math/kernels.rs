@@ -15,8 +15,9 @@
 //! - [`Kernels::mul_into`], [`Kernels::add_into`], [`Kernels::sub_into`]
 //!   and [`Kernels::dot_into`]: a product, sum, difference or sum of
 //!   products appended to a vector (a new limb written once, with no copy
-//!   or zero fill first), and [`Kernels::sub_mul_scalar_add`], ModDown
-//!   adding into a polynomial;
+//!   or zero fill first), [`Kernels::tensor_into`], the three products of
+//!   a ciphertext multiplication in one pass, and
+//!   [`Kernels::sub_mul_scalar_add`], ModDown adding into a polynomial;
 //! - [`Kernels::centered_from`] and [`Kernels::dot_scalar_reduce_to`]: a
 //!   basis conversion from one prime, and the sum of one from several
 //!   where some are larger than `q` (each word reduced in its lane as far
@@ -274,6 +275,42 @@ impl<'m> Kernels<'m> {
             "kernel operands differ in length"
         );
         dispatch!(self, dot_write(dst, a, b));
+    }
+
+    /// Appends to `d[0]`, `d[1]`, `d[2]` the three products of a ciphertext
+    /// multiplication `(a0, a1)·(b0, b1)` on one limb: `a0·b0`,
+    /// `a0·b1 + a1·b0` and `a1·b1 mod q`, each word reduced once. One pass
+    /// reads each operand word once, where [`Self::mul_into`] twice and
+    /// [`Self::dot_into`] read them twice over.
+    ///
+    /// # Panics
+    /// If the operands differ in length (an internal bug).
+    pub fn tensor_into(&self, d: [&mut AlignedVec; 3], a: [&[u64]; 2], b: [&[u64]; 2]) {
+        let len = a[0].len();
+        assert!(
+            a.iter().chain(&b).all(|s| s.len() == len),
+            "kernel operands differ in length"
+        );
+        let [d0, d1, d2] = d;
+        let starts = [d0.len(), d1.len(), d2.len()];
+        for v in [&mut *d0, &mut *d1, &mut *d2] {
+            v.reserve(len);
+        }
+        {
+            let (w0, w1, w2) = (
+                &mut d0.spare_capacity_mut()[..len],
+                &mut d1.spare_capacity_mut()[..len],
+                &mut d2.spare_capacity_mut()[..len],
+            );
+            dispatch!(self, tensor_write([w0, w1, w2], a, b));
+        }
+        // SAFETY: `tensor_write` initialized the first `len` words of each
+        // spare capacity, reserved above (a panic leaves the lengths).
+        unsafe {
+            d0.set_len(starts[0] + len);
+            d1.set_len(starts[1] + len);
+            d2.set_len(starts[2] + len);
+        }
     }
 
     /// `o[i] ← o[i] + a[i]·b[i] mod q`.
@@ -759,6 +796,26 @@ mod scalar {
         }
     }
 
+    pub fn tensor_write(
+        m: &Modulus,
+        d: [&mut [MaybeUninit<u64>]; 3],
+        a: [&[u64]; 2],
+        b: [&[u64]; 2],
+    ) {
+        let [d0, d1, d2] = d;
+        for (k, ((o0, o1), o2)) in d0.iter_mut().zip(d1).zip(d2).enumerate() {
+            tensor_one(m, [o0, o1, o2], [a[0][k], a[1][k]], [b[0][k], b[1][k]]);
+        }
+    }
+
+    /// [`tensor_write`] of one coefficient.
+    fn tensor_one(m: &Modulus, d: [&mut MaybeUninit<u64>; 3], a: [u64; 2], b: [u64; 2]) {
+        let [d0, d1, d2] = d;
+        d0.write(dot_one(m, [(a[0], b[0])].into_iter()));
+        d1.write(dot_one(m, [(a[0], b[1]), (a[1], b[0])].into_iter()));
+        d2.write(dot_one(m, [(a[1], b[1])].into_iter()));
+    }
+
     pub fn mul_add_assign(m: &Modulus, o: &mut [u64], a: &[u64], b: &[u64]) {
         for ((o, &x), &y) in o.iter_mut().zip(a).zip(b) {
             *o = m.add(*o, m.mul(x, y));
@@ -1182,6 +1239,55 @@ macro_rules! simd_kernels {
             // SAFETY: `dst` is valid for writing its length; every word is
             // written once and none read.
             unsafe { dot_raw(m, dst.as_mut_ptr().cast(), dst.len(), a, b) }
+        }
+
+        /// The three products of a ciphertext multiplication on one limb
+        /// ([`Kernels::tensor_into`]), each operand word loaded once.
+        ///
+        /// # Safety
+        /// As [`add_assign`]; every slice has the length of `d[0]`.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn tensor_write(
+            m: &Modulus,
+            d: [&mut [std::mem::MaybeUninit<u64>]; 3],
+            a: [&[u64]; 2],
+            b: [&[u64]; 2],
+        ) {
+            let c = consts(m);
+            // The middle term sums two products before its reduction where
+            // the lazy block holds two (every prime but none, as it stands).
+            let pair = terms(m.bits()) >= 2;
+            let [d0, d1, d2] = d;
+            let len = d0.len();
+            let s = split(len);
+            let o = [d0.as_mut_ptr(), d1.as_mut_ptr(), d2.as_mut_ptr()].map(|p| p.cast::<u64>());
+            for k in (0..s).step_by(LANES) {
+                // SAFETY: k + LANES ≤ s ≤ len, the length of every slice.
+                unsafe {
+                    let (x0, x1) = (ld(a[0].as_ptr().add(k)), ld(a[1].as_ptr().add(k)));
+                    let (y0, y1) = (ld(b[0].as_ptr().add(k)), ld(b[1].as_ptr().add(k)));
+                    let r0 = acc_reduce(acc_mac(acc_zero(), x0, y0), &c);
+                    let r2 = acc_reduce(acc_mac(acc_zero(), x1, y1), &c);
+                    let r1 = if pair {
+                        acc_reduce(acc_mac(acc_mac(acc_zero(), x0, y1), x1, y0), &c)
+                    } else {
+                        add_mod(
+                            acc_reduce(acc_mac(acc_zero(), x0, y1), &c),
+                            acc_reduce(acc_mac(acc_zero(), x1, y0), &c),
+                            &c,
+                        )
+                    };
+                    st(o[0].add(k), r0);
+                    st(o[1].add(k), r1);
+                    st(o[2].add(k), r2);
+                }
+            }
+            super::scalar::tensor_write(
+                m,
+                [&mut d0[s..], &mut d1[s..], &mut d2[s..]],
+                [&a[0][s..], &a[1][s..]],
+                [&b[0][s..], &b[1][s..]],
+            );
         }
 
         /// The dot products into `len` words at `dst`, each written once and

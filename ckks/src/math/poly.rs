@@ -395,37 +395,32 @@ impl RnsPoly<Eval> {
         }
     }
 
-    /// `Σ_j a_j ⊙ b_j` as a new polynomial, each word reduced once (a
-    /// ciphertext product's middle term `a0⊙b1 + a1⊙b0`).
+    /// The three products of a ciphertext multiplication `(a0, a1)·(b0, b1)`
+    /// as new polynomials: `a0⊙b0`, `a0⊙b1 + a1⊙b0` (each word reduced
+    /// once) and `a1⊙b1`, limb by limb in one pass that reads each operand
+    /// word once ([`Kernels::tensor_into`]).
     ///
     /// # Panics
-    /// If the polynomials are over different bases, or `terms` is empty.
+    /// If the polynomials are over different bases.
     #[must_use]
-    pub fn sum_of_products(ctx: &RnsContext, terms: &[(&Self, &Self)]) -> Self {
-        let (first, _) = terms.first().expect("sum of products: no terms");
-        for (x, y) in terms {
-            first.check_same_basis(x, "poly sum of products");
-            first.check_same_basis(y, "poly sum of products");
+    pub fn tensor(ctx: &RnsContext, a: [&Self; 2], b: [&Self; 2]) -> [Self; 3] {
+        for x in a.iter().chain(&b) {
+            a[0].check_same_basis(x, "poly tensor product");
         }
-        let (n, basis) = (first.n, first.basis);
-        let mut data = AlignedVec::with_capacity(first.data.len());
-        for i in 0..first.data.len() / n {
-            let a: Vec<&[u64]> = terms
-                .iter()
-                .map(|(x, _)| &x.data[i * n..(i + 1) * n])
-                .collect();
-            let b: Vec<&[u64]> = terms
-                .iter()
-                .map(|(_, y)| &y.data[i * n..(i + 1) * n])
-                .collect();
-            Kernels::best(ctx.modulus(basis, i)).dot_into(&mut data, &a, &b, n);
+        let (n, basis) = (a[0].n, a[0].basis);
+        let len = a[0].data.len();
+        let mut d = [(); 3].map(|()| AlignedVec::with_capacity(len));
+        for i in 0..len / n {
+            let [x0, x1, y0, y1] = [a[0], a[1], b[0], b[1]].map(|p| &p.data[i * n..(i + 1) * n]);
+            let [d0, d1, d2] = &mut d;
+            Kernels::best(ctx.modulus(basis, i)).tensor_into([d0, d1, d2], [x0, x1], [y0, y1]);
         }
-        Self {
+        d.map(|data| Self {
             n,
             basis,
             data,
             _domain: PhantomData,
-        }
+        })
     }
 
     /// `a ⊙ b` as a new polynomial.
