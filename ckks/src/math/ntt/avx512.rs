@@ -575,20 +575,18 @@ fn transition(from: Option<usize>, to: Option<usize>) -> ([i64; 8], [i64; 8]) {
     (first, second)
 }
 
+/// `a·w mod q` in `[0, 2q)` on 52-bit lanes: [`mul_shoup52_wrap`], masked.
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn mul_shoup52_lazy(a: __m512i, t: Tw, q: __m512i) -> __m512i {
-    let zero = _mm512_setzero_si512();
-    let two52 = _mm512_set1_epi64(1 << 52);
-    let est = _mm512_madd52hi_epu64(zero, a, t.s);
-    let prod = _mm512_madd52lo_epu64(zero, a, t.w);
-    // −est·q mod 2^52 as est·(2^52 − q), added in the multiplier.
-    let r = _mm512_madd52lo_epu64(prod, est, _mm512_sub_epi64(two52, q));
-    _mm512_and_si512(r, _mm512_set1_epi64((1i64 << 52) - 1))
+    _mm512_and_si512(
+        mul_shoup52_wrap(a, t, q),
+        _mm512_set1_epi64((1i64 << 52) - 1),
+    )
 }
 
-/// [`mul_shoup52_lazy`] without the mask: the lane holds the product in
-/// `[0, 2q)` plus `0` or `2^52`. Where every later operation on it adds,
+/// Shoup's product on 52-bit lanes (`t.s = ⌊w·2^52/q⌋`) without the final
+/// mask: the lane holds the product in `[0, 2q)` plus `0` or `2^52`. Where every later operation on it adds,
 /// subtracts or feeds IFMA (which reads the low 52 bits) and the true
 /// values stay below `2^52`, the lane stays congruent to the true value
 /// mod `2^52` and one mask at the end recovers it: the stages of
@@ -601,6 +599,7 @@ fn mul_shoup52_wrap(a: __m512i, t: Tw, q: __m512i) -> __m512i {
     let two52 = _mm512_set1_epi64(1 << 52);
     let est = _mm512_madd52hi_epu64(zero, a, t.s);
     let prod = _mm512_madd52lo_epu64(zero, a, t.w);
+    // −est·q mod 2^52 as est·(2^52 − q), added in the multiplier.
     _mm512_madd52lo_epu64(prod, est, _mm512_sub_epi64(two52, q))
 }
 
