@@ -279,9 +279,9 @@ impl<'m> Kernels<'m> {
 
     /// Appends to `d[0]`, `d[1]`, `d[2]` the three products of a ciphertext
     /// multiplication `(a0, a1)·(b0, b1)` on one limb: `a0·b0`,
-    /// `a0·b1 + a1·b0` and `a1·b1 mod q`, each word reduced once. One pass
-    /// reads each operand word once, where [`Self::mul_into`] twice and
-    /// [`Self::dot_into`] read them twice over.
+    /// `a0·b1 + a1·b0` and `a1·b1 mod q`, each word reduced once. The pass
+    /// reads each operand word once; two [`Self::mul_into`] and a
+    /// [`Self::dot_into`] read each twice.
     ///
     /// # Panics
     /// If the operands differ in length (an internal bug).
@@ -1254,8 +1254,9 @@ macro_rules! simd_kernels {
             b: [&[u64]; 2],
         ) {
             let c = consts(m);
-            // The middle term sums two products before its reduction where
-            // the lazy block holds two (every prime but none, as it stands).
+            // The middle term sums its two products before one reduction
+            // where the lazy block holds two, as every backend's does on the
+            // primes it takes; otherwise each is reduced and they are added.
             let pair = terms(m.bits()) >= 2;
             let [d0, d1, d2] = d;
             let len = d0.len();

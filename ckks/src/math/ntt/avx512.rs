@@ -586,12 +586,13 @@ fn mul_shoup52_lazy(a: __m512i, t: Tw, q: __m512i) -> __m512i {
 }
 
 /// Shoup's product on 52-bit lanes (`t.s = ⌊w·2^52/q⌋`) without the final
-/// mask: the lane holds the product in `[0, 2q)` plus `0` or `2^52`. Where every later operation on it adds,
-/// subtracts or feeds IFMA (which reads the low 52 bits) and the true
-/// values stay below `2^52`, the lane stays congruent to the true value
-/// mod `2^52` and one mask at the end recovers it: the stages of
-/// [`Schedule::Never`] and [`InvSchedule::Lazy`], which compare nothing
-/// until their final reduction (itself masked), need no mask per product.
+/// mask: the lane holds the product in `[0, 2q)` plus `0` or `2^52`.
+/// Where every later operation on it adds, subtracts or feeds IFMA (which
+/// reads the low 52 bits) and the true values stay below `2^52`, the lane
+/// stays congruent to the true value mod `2^52` and one mask at the end
+/// recovers it: the stages of [`Schedule::Never`] and
+/// [`InvSchedule::Lazy`], which compare nothing until their final
+/// reduction (itself masked), need no mask per product.
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn mul_shoup52_wrap(a: __m512i, t: Tw, q: __m512i) -> __m512i {
@@ -1041,10 +1042,8 @@ fn index_vectors(chain: &[([i64; 8], [i64; 8]); 4]) -> [(__m512i, __m512i); 4] {
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn stage_fence<const C: usize>(v: &mut [[__m512i; 2]; C]) {
-    if C == 4 {
-        let [a, b, c, d] = v.as_mut_slice() else {
-            unreachable!()
-        };
+    // Four blocks, as the passes run them; a tail block runs alone.
+    if let [a, b, c, d] = v.as_mut_slice() {
         // SAFETY: an empty block; it only pins the values to registers.
         unsafe {
             std::arch::asm!(
