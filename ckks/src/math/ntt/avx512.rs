@@ -1621,8 +1621,8 @@ macro_rules! ntt_kernels {
                     let first = g0 + C * it;
                     let mut v = [[_mm512_setzero_si512(); 2]; C];
                     for (c, xy) in v.iter_mut().enumerate() {
-                        // SAFETY: `first + c` is a block of the transform, and
-                        // the gap-8 stage's twiddles start at `m = N/16`.
+                        // SAFETY: `first + c` is a block of the transform (the
+                        // gap-8 stage's twiddles start at N/16, as `small` reads).
                         let t8 = unsafe { tab.small::<1, $split>(first + c) };
                         // SAFETY: `chunk` has 16·C elements.
                         let (lo, hi) = unsafe { (load(p.add(16 * c)), load(p.add(16 * c + 8))) };
