@@ -6,6 +6,7 @@
 //! data and twiddles in the first-level cache). The backend is the plan's
 //! default choice (`CKKS_NTT_BACKEND` overrides it).
 
+use ckks::math::aligned::AlignedVec;
 use ckks::math::ntt::NttPlan;
 use ckks::math::primes::ntt_primes_below;
 
@@ -35,9 +36,11 @@ fn main() {
         std::process::exit(2);
     };
     let plan = NttPlan::new(n, q);
-    let mut data: Vec<u64> = (0..n as u64)
+    // On a cache line, as the library's limbs are (`AlignedVec`).
+    let mut data: AlignedVec = (0..n as u64)
         .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) % q)
-        .collect();
+        .collect::<Vec<_>>()
+        .into();
     let t = std::time::Instant::now();
     for _ in 0..reps {
         if inverse {
