@@ -638,6 +638,11 @@ mod tests {
 
     #[test]
     fn large_blocks_are_reused_zeroed_when_asked() {
+        // The test harness may run this on a thread an earlier test left
+        // with a full list, where the freed block would go back to the
+        // allocator (which may hand its address to the next buffer):
+        // start from an empty list, leaving the shared one to the others.
+        LOCAL.with(|r| r.borrow_mut().clear());
         // A block of 1 MiB, dirtied and dropped, serves the next buffer of
         // that size on this thread: aligned, and zero where `zeroed` says.
         let words = 1 << 17;
