@@ -28,10 +28,10 @@
 //!   butterfly's critical path. And the quotient estimate comes from one
 //!   `vpmuludq` and two `madd52hi` (`quotient64_ifma`, six vector
 //!   operations instead of eight, at most 3 short: the same `K = 4`). It
-//!   multiplies by two parts of `s`, `s >> 12` and `s << 20`, which the
+//!   multiplies by two parts of `s`, `s >> 32` and `s << 20`, which the
 //!   tables hold in place of `s` (`Table`), so that the small-gap pass,
-//!   which loads a twiddle vector for every butterfly, needs one shift per
-//!   twiddle (for `s >> 32`) rather than three.
+//!   which loads a twiddle vector for every butterfly, uses them as
+//!   loaded.
 //!
 //! The stages with gaps `N/2 … 16` run in passes of up to three (radix 8:
 //! eight vectors loaded, three stages in registers, stored back), which
@@ -72,18 +72,18 @@ pub const MIN_N: usize = 32;
 
 /// A twiddle `w` with its Shoup constant `s = ⌊w·2^b/q⌋`, and `s_hi = s >> 32`
 /// in the low half of each lane for the 64-bit-lane multipliers (`vpmuludq`
-/// reads the low 32 bits of a lane, so `s` serves as its low half), and for
-/// the quotient of the `wide` kernel ([`quotient64_ifma`]) `top = s >> 12`
-/// and `lo = s << 20`. The 52-bit IFMA multiplier reads only `w` and `s`,
-/// the `dq` one `w`, `s` and `s_hi`, the `wide` one all but `s`. A twiddle
-/// loaded from the tables ([`Table`]) has zeros where its kernel does not
-/// read; one made by [`splat`] has every field.
+/// reads the low 32 bits of a lane, so `s` serves as its low half; the
+/// `wide` kernel's `madd52hi` reads 52 bits, so there the lane holds
+/// `s >> 32` and nothing else), and for the quotient of the `wide` kernel
+/// ([`quotient64_ifma`]) `lo = s << 20`. The 52-bit IFMA multiplier reads
+/// only `w` and `s`, the `dq` one `w`, `s` and `s_hi`, the `wide` one all
+/// but `s`. A twiddle loaded from the tables ([`Table`]) has zeros where
+/// its kernel does not read; one made by [`splat`] has every field.
 #[derive(Clone, Copy)]
 struct Tw {
     w: __m512i,
     s: __m512i,
     s_hi: __m512i,
-    top: __m512i,
     lo: __m512i,
 }
 
@@ -315,9 +315,9 @@ impl InvSchedule {
 /// `psi_inv_rev` (`w`) and their Shoup constants `s`. A kernel's `SPLIT`
 /// parameter says how it stores `s`: whole in `s` (`SPLIT = false`), or
 /// (the `wide` kernel) as the two parts its quotient multiplies by,
-/// `s >> 12` in `s` and `s << 20` in `lo` ([`quotient64_ifma`]), so that
-/// a butterfly that loads its own twiddle (the small-gap pass) does not
-/// shift `s` twice for it. `lo` is empty when `SPLIT` is false.
+/// `s >> 32` in `s` and `s << 20` in `lo` ([`quotient64_ifma`]), so that
+/// a butterfly that loads its own twiddle (the small-gap pass) uses it as
+/// it is loaded. `lo` is empty when `SPLIT` is false.
 #[derive(Clone, Copy)]
 struct Table<'a> {
     w: &'a [u64],
@@ -348,8 +348,7 @@ impl Table<'_> {
         Tw {
             w: _mm512_set1_epi64(w as i64),
             s: _mm512_setzero_si512(),
-            s_hi: _mm512_set1_epi64((s >> 20) as i64),
-            top: _mm512_set1_epi64(s as i64),
+            s_hi: _mm512_set1_epi64(s as i64),
             // SAFETY: as above.
             lo: _mm512_set1_epi64(unsafe { *self.lo.get_unchecked(i) } as i64),
         }
@@ -362,7 +361,7 @@ impl Table<'_> {
     /// lanes apart, so each vector is those `D` words repeated: a broadcast
     /// load (`vbroadcasti32x4`, `vbroadcasti64x4`) or a plain one for
     /// `D = 8`. The high half of `s` for `vpmuludq` is one shuffle of `s`,
-    /// or with `SPLIT` one shift of `s >> 12`.
+    /// or with `SPLIT` the table's word itself.
     ///
     /// # Safety
     /// `g < N/16`.
@@ -384,8 +383,7 @@ impl Table<'_> {
                 Tw {
                     w,
                     s: _mm512_setzero_si512(),
-                    s_hi: _mm512_srli_epi64::<20>(s),
-                    top: s,
+                    s_hi: s,
                     lo: repeat::<D>(self.lo.as_ptr().add(at)),
                 }
             } else {
@@ -394,7 +392,6 @@ impl Table<'_> {
                     w,
                     s,
                     s_hi: swap32(s),
-                    top: zero,
                     lo: zero,
                 }
             }
@@ -425,7 +422,7 @@ unsafe fn repeat<const D: usize>(p: *const u64) -> __m512i {
 /// stored whole or, for [`Kernel::Wide`], split in two parts (`Table`).
 #[derive(Clone, Debug)]
 pub struct VecTables {
-    /// The constants of every `psi_rev` entry: `s`, or `s >> 12` if split.
+    /// The constants of every `psi_rev` entry: `s`, or `s >> 32` if split.
     psi_rev_shoup: Vec<u64>,
     /// The same for every `psi_inv_rev` entry.
     psi_inv_rev_shoup: Vec<u64>,
@@ -470,7 +467,7 @@ impl VecTables {
             let s = w.iter().map(|&w| shoup(w, q, shoup_bits));
             if split {
                 (
-                    s.clone().map(|s| s >> 12).collect(),
+                    s.clone().map(|s| s >> 32).collect(),
                     s.map(|s| s << 20).collect(),
                 )
             } else {
@@ -624,27 +621,30 @@ fn quotient64_dq(a: __m512i, t: Tw) -> __m512i {
 }
 
 /// [`quotient64_dq`]'s estimate from IFMA products, six vector operations
-/// instead of eight, given the constant in the parts it multiplies by
-/// (`t.top`, `t.lo`, `t.s_hi`: [`Tw`]). Split
-/// `a = H'·2^32 + L` with `L = a mod 2^52` (what IFMA reads of `a`) and
-/// `H' = ⌊a/2^52⌋·2^20 < 2^32`, and the constant
-/// `s = s_hi·2^32 + s_lo = T·2^12 + s_bot` (`T = ⌊s/2^12⌋`, `s_bot < 2^12`):
+/// instead of eight, given the constant in the two parts it multiplies by
+/// (`t.s_hi`, `t.lo`: [`Tw`]). With `a = a_hi·2^32 + a_lo` and
+/// `s = s_hi·2^32 + s_lo` (all four below `2^32`),
 ///
-/// `a·s/2^64 = H'·s_hi + H'·s_lo/2^32 + L·T/2^52 + L·s_bot/2^64`.
+/// `a·s/2^64 = a_hi·s_hi + a_hi·s_lo/2^32 + a_lo·s_hi/2^32 + a_lo·s_lo/2^64`.
 ///
-/// The first term is one exact `vpmuludq`; the second and third are
-/// `madd52hi` by `s_lo·2^20` (`lo = s << 20`) and `T` (`top = s >> 12`),
-/// each rounded down by less than 1; the last, below 1, is dropped. So the
-/// estimate is at most 3 below `⌊a·w/q⌋` (`s` itself is short of
-/// `w·2^64/q` by less than 1, which costs `a/2^64 < 1` more) and never
-/// above it.
+/// The first term is one exact `vpmuludq` of `a >> 32` by `s_hi`. The
+/// next two are `madd52hi`, which multiplies the low 52 bits of its
+/// operands and keeps the top 52 bits of the product: `a >> 32` by
+/// `s_lo·2^20` (`lo = s << 20`, below `2^52`), and `a_lo·2^20` (the low
+/// 52 bits of `a << 20`) by `s_hi`, each rounded down by less than 1; the
+/// last term, below 1, is dropped. So the estimate is at most 3 below
+/// `⌊a·w/q⌋` (`s` itself is short of `w·2^64/q` by less than 1, which
+/// costs `a/2^64 < 1` more) and never above it. The constant enters only
+/// as `s_hi` and `lo`, the two words the tables hold, so a twiddle loaded
+/// from them is ready as it is.
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn quotient64_ifma(a: __m512i, t: Tw) -> __m512i {
-    let hp = _mm512_and_si512(_mm512_srli_epi64::<32>(a), _mm512_set1_epi64(0xfff0_0000));
-    let low = _mm512_madd52hi_epu64(_mm512_setzero_si512(), a, t.top);
-    let mid = _mm512_madd52hi_epu64(low, hp, t.lo);
-    _mm512_add_epi64(mid, mul32(hp, t.s_hi))
+    let a_hi = _mm512_srli_epi64::<32>(a);
+    let a_lo = _mm512_slli_epi64::<20>(a);
+    let cross = _mm512_madd52hi_epu64(_mm512_setzero_si512(), a_hi, t.lo);
+    let cross = _mm512_madd52hi_epu64(cross, a_lo, t.s_hi);
+    _mm512_add_epi64(cross, mul32(a_hi, t.s_hi))
 }
 
 /// `vpmuludq` (the low 32 bits of each lane times those of the other),
@@ -999,8 +999,7 @@ fn splat(w: u64, s: u64) -> Tw {
     Tw {
         w: _mm512_set1_epi64(w as i64),
         s: sv,
-        s_hi: swap32(sv),
-        top: _mm512_set1_epi64((s >> 12) as i64),
+        s_hi: _mm512_set1_epi64((s >> 32) as i64),
         lo: _mm512_set1_epi64((s << 20) as i64),
     }
 }

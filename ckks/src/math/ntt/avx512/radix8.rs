@@ -26,8 +26,8 @@
 //! transform slower: a longer chain).
 //!
 //! Registers: `zmm16..27` are three sets of four temporaries, used in turn
-//! by the interleaved butterflies; `zmm28` holds `K·q` (`4q`), `zmm29` the
-//! mask of bits 20..31, `zmm30` `(q − 1)/2^12`, `zmm31` what a reducing
+//! by the interleaved butterflies; `zmm28` holds `K·q` (`4q`), `zmm30`
+//! `(q − 1)/2^12`, `zmm31` what a reducing
 //! stage subtracts (`super::reducer`); `k1`, `k2` the masks of the input
 //! map. The twiddles stay in memory ([`Twiddles`]) and are read as
 //! broadcast operands.
@@ -37,7 +37,7 @@ use std::arch::x86_64::*;
 
 /// The twiddles of one block, as the assembly reads them: for each of the
 /// seven slots of a radix-8 step (as `fwd_pass` numbers them),
-/// `[w, s >> 12, s << 20, s >> 32]` at byte offset `32·slot`; then, for a
+/// `[w, s >> 32, s << 20, 0]` at byte offset `32·slot`; then, for a
 /// forward pass that maps another prime's residues (`Centring` without a
 /// reduction), `⌊p/2⌋` at byte 224 and `q − p mod q` at byte 232.
 #[repr(C, align(64))]
@@ -50,11 +50,11 @@ impl Twiddles {
         Self { words: [0; 30] }
     }
 
-    /// Sets slot `slot` from the split tables' entries (`w`, `s >> 12`,
+    /// Sets slot `slot` from the split tables' entries (`w`, `s >> 32`,
     /// `s << 20`, as `super::Table` holds them for this kernel).
     #[inline]
-    pub(super) fn set(&mut self, slot: usize, w: u64, top: u64, lo: u64) {
-        self.words[4 * slot..4 * slot + 4].copy_from_slice(&[w, top, lo, top >> 20]);
+    pub(super) fn set(&mut self, slot: usize, w: u64, s_hi: u64, lo: u64) {
+        self.words[4 * slot..4 * slot + 4].copy_from_slice(&[w, s_hi, lo, 0]);
     }
 
     /// Sets the input map of a forward pass from another prime's residues.
@@ -74,10 +74,10 @@ macro_rules! product {
     ($r:literal, $y:literal, $o:literal, $b:literal, $c:literal) => {
         concat!(
             "vpsrlq zmm", $b, ", zmm", $y, ", 32\n",
-            "vpandq zmm", $b, ", zmm", $b, ", zmm29\n",
-            "vpmuludq zmm", $c, ", zmm", $b, ", qword ptr [{tw} + ", $o, " + 24]{{1to8}}\n",
-            "vpmadd52huq zmm", $c, ", zmm", $y, ", qword ptr [{tw} + ", $o, " + 8]{{1to8}}\n",
+            "vpsllq zmm", $r, ", zmm", $y, ", 20\n",
+            "vpmuludq zmm", $c, ", zmm", $b, ", qword ptr [{tw} + ", $o, " + 8]{{1to8}}\n",
             "vpmadd52huq zmm", $c, ", zmm", $b, ", qword ptr [{tw} + ", $o, " + 16]{{1to8}}\n",
+            "vpmadd52huq zmm", $c, ", zmm", $r, ", qword ptr [{tw} + ", $o, " + 8]{{1to8}}\n",
             "vpmullq zmm", $r, ", zmm", $y, ", qword ptr [{tw} + ", $o, "]{{1to8}}\n",
             "vpxord zmm", $b, ", zmm", $b, ", zmm", $b, "\n",
             "vpmadd52luq zmm", $b, ", zmm", $c, ", zmm30\n",
@@ -265,7 +265,6 @@ macro_rules! block {
             s3 = in(reg) $span * 24,
             tw = inout(reg) $tw => _,
             in("zmm28") $kq,
-            in("zmm29") _mm512_set1_epi64(0xfff0_0000),
             in("zmm30") $k,
             in("zmm31") $red,
             out("zmm0") _, out("zmm1") _, out("zmm2") _, out("zmm3") _,
