@@ -642,9 +642,8 @@ fn quotient64_dq(a: __m512i, t: Tw) -> __m512i {
 fn quotient64_ifma(a: __m512i, t: Tw) -> __m512i {
     let a_hi = _mm512_srli_epi64::<32>(a);
     let a_lo = _mm512_slli_epi64::<20>(a);
-    let cross = _mm512_madd52hi_epu64(_mm512_setzero_si512(), a_hi, t.lo);
-    let cross = _mm512_madd52hi_epu64(cross, a_lo, t.s_hi);
-    _mm512_add_epi64(cross, mul32(a_hi, t.s_hi))
+    let est = _mm512_madd52hi_epu64(mul32(a_hi, t.s_hi), a_hi, t.lo);
+    _mm512_madd52hi_epu64(est, a_lo, t.s_hi)
 }
 
 /// `vpmuludq` (the low 32 bits of each lane times those of the other),
