@@ -446,10 +446,73 @@ pub struct VecTables {
     schedule: Schedule,
     /// Which inverse passes reduce their sums ([`InvSchedule`]).
     inv_schedule: InvSchedule,
+    /// The 64-bit lanes' final forward reduction by a table, where it
+    /// finishes in one subtraction ([`FinalFold`]).
+    fold: Option<FinalFold>,
 }
 
 fn shoup(w: u64, q: u64, bits: u32) -> u64 {
     ((u128::from(w) << bits) / u128::from(q)) as u64
+}
+
+/// The forward transform's final reduction on the 64-bit lanes, from its
+/// outputs' bound `B` (`2K·q` or `4K·q`) to `[0, q)` in four operations
+/// and one conditional subtraction rather than up to four of them: with
+/// `s` the smallest shift for which `B ≤ 16·2^s`, the top bits
+/// `j = ⌊x/2^s⌋ < 16` of an output pick the multiple `T[j] = ⌊j·2^s/q⌋·q`
+/// from sixteen words in two registers (`vpermi2q`), and `x − T[j]` is
+/// below `2q` wherever `2^s + (j·2^s mod q) ≤ 2q` for every `j` that
+/// occurs. That holds for every prime when `B = 8q` (then `2^s < q`), and
+/// for `B = 16q` when `q` is within `q/16` of `2^s`, as NTT primes chosen
+/// just below a power of two are; for other primes the transform reduces
+/// by conditional subtractions.
+#[derive(Clone, Copy, Debug)]
+struct FinalFold {
+    shift: u64,
+    multiples: [u64; 16],
+}
+
+impl FinalFold {
+    /// The table for outputs below `bound`, or `None` where `x − T[j]`
+    /// could reach `2q`.
+    fn new(q: u64, bound: u128) -> Option<Self> {
+        let q = u128::from(q);
+        let shift = (128 - (bound - 1).leading_zeros()).saturating_sub(4);
+        let multiples: [u128; 16] = std::array::from_fn(|j| ((j as u128) << shift) / q * q);
+        // The largest `x − T[j]` in each range of `x` that occurs.
+        let fits = (0..16u128).all(|j| {
+            let first = j << shift;
+            let last = (((j + 1) << shift).min(bound)).saturating_sub(1);
+            first >= bound || last - multiples[j as usize] < 2 * q
+        });
+        fits.then(|| Self {
+            shift: u64::from(shift),
+            multiples: multiples.map(|m| m as u64),
+        })
+    }
+
+    /// The table as the kernel holds it: `T[0..8]`, `T[8..16]` and the
+    /// shift in every lane.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn vectors(&self) -> [__m512i; 3] {
+        // SAFETY: `multiples` holds 16 words, read as two vectors of 8.
+        let (lo, hi) = unsafe {
+            let p = self.multiples.as_ptr();
+            (load(p), load(p.add(8)))
+        };
+        [lo, hi, _mm512_set1_epi64(self.shift as i64)]
+    }
+}
+
+/// `x mod q` for `x` below the bound `f` was built for ([`FinalFold`],
+/// its [`FinalFold::vectors`]): `x − T[⌊x/2^s⌋]`, then one conditional
+/// subtraction.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn fold_reduce(x: __m512i, f: [__m512i; 3], q: __m512i) -> __m512i {
+    let t = _mm512_permutex2var_epi64(f[0], _mm512_srlv_epi64(x, f[2]), f[1]);
+    csub(_mm512_sub_epi64(x, t), q)
 }
 
 impl VecTables {
@@ -499,6 +562,14 @@ impl VecTables {
             }
         }
         let last_w = t.modulus.mul(t.psi_inv_rev[1], t.n_inv);
+        let schedule = Schedule::choose(kernel, q, t.n);
+        // The bound the forward small-gap pass reduces from (`reduce_out`).
+        let k = 4 * u128::from(q);
+        let fold = match (kernel, schedule) {
+            (Kernel::Ifma, _) | (_, Schedule::Never) => None,
+            (_, Schedule::Every) => FinalFold::new(q, 2 * k),
+            (_, Schedule::Alternate) => FinalFold::new(q, 4 * k),
+        };
         Some(Self {
             psi_rev_shoup,
             psi_inv_rev_shoup,
@@ -508,8 +579,9 @@ impl VecTables {
             n_inv: (t.n_inv, shoup(t.n_inv, q, shoup_bits)),
             last_w_n_inv: (last_w, shoup(last_w, q, shoup_bits)),
             idx: Box::new(SmallGapIndices::new()),
-            schedule: Schedule::choose(kernel, q, t.n),
+            schedule,
             inv_schedule: InvSchedule::choose(kernel, q, t.n),
+            fold,
         })
     }
 
@@ -1587,7 +1659,12 @@ macro_rules! ntt_kernels {
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
-            unsafe fn fwd_small_gaps<const C: usize, const FINISH: bool, const LZ: u8>(
+            unsafe fn fwd_small_gaps<
+                const C: usize,
+                const FINISH: bool,
+                const LZ: u8,
+                const FOLD: bool,
+            >(
                 a: &mut [u64],
                 g0: usize,
                 tab: Table<'_>,
@@ -1609,7 +1686,10 @@ macro_rules! ntt_kernels {
                         fwd_bfly::<false, false, false>(x, y, t, q, red, kq)
                     }
                 };
+                debug_assert!(!FOLD || vt.fold.is_some());
+                let fold = vt.fold.map_or([_mm512_setzero_si512(); 3], |f| f.vectors());
                 let reduce_out = |x| match LZ {
+                    _ if FOLD => fold_reduce(x, fold, q),
                     0 => reduce_from(x, q64, 2 * K),
                     1 => reduce_from($reduce_lane(x, one, q), q64, K),
                     _ => reduce_from(x, q64, 4 * K),
@@ -1861,21 +1941,37 @@ macro_rules! ntt_kernels {
                 /// Both parts with one schedule code and finishing step.
                 macro_rules! small {
                     ($finish:literal, $lz:literal) => {{
+                        if vt.fold.is_some() {
+                            small!($finish, $lz, true)
+                        } else {
+                            small!($finish, $lz, false)
+                        }
+                    }};
+                    ($finish:literal, $lz:literal, $fold:literal) => {{
                         debug_assert_eq!(m, n / 16, "the gap-8 stage has N/16 blocks");
-                        fwd_small_gaps::<CH, $finish, $lz>(head, 0, tab, vt, q64, &fin);
-                        fwd_small_gaps::<1, $finish, $lz>(tail, whole / 16, tab, vt, q64, &fin);
+                        fwd_small_gaps::<CH, $finish, $lz, $fold>(head, 0, tab, vt, q64, &fin);
+                        fwd_small_gaps::<1, $finish, $lz, $fold>(
+                            tail,
+                            whole / 16,
+                            tab,
+                            vt,
+                            q64,
+                            &fin,
+                        );
                     }};
                 }
                 // SAFETY: `fin`'s arrays are valid for N words (caller).
-                // (The plain transform is compiled without the finishing step.)
+                // (The plain transform is compiled without the finishing
+                // step, and the IFMA kernel's schedule code 1 without the
+                // table: `FinalFold` is for the 64-bit lanes.)
                 unsafe {
                     match (matches!(fin, Finish::InPlace), vt.schedule.pass_code(done)) {
                         (true, 0) => small!(false, 0),
-                        (true, 1) => small!(false, 1),
+                        (true, 1) => small!(false, 1, false),
                         (true, 2) => small!(false, 2),
                         (true, _) => small!(false, 3),
                         (false, 0) => small!(true, 0),
-                        (false, 1) => small!(true, 1),
+                        (false, 1) => small!(true, 1, false),
                         (false, 2) => small!(true, 2),
                         (false, _) => small!(true, 3),
                     }
@@ -2041,7 +2137,7 @@ ntt_kernels!(
 mod tests {
     use super::*;
     use crate::math::modulus::Modulus;
-    use crate::math::primes::ntt_primes_below;
+    use crate::math::primes::{is_prime, ntt_primes_below};
     use crate::testing::test_rng;
     use rand::Rng;
 
@@ -2227,6 +2323,67 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The final reduction by a table of multiples ([`FinalFold`]): built
+    /// for every prime when the outputs are below `8q`, and below `16q`
+    /// for the primes just below a power of two that NTT plans take; and
+    /// wherever built, `x mod q` at both ends of every range of `x` that
+    /// picks one multiple, and on random `x`.
+    #[test]
+    fn final_fold_reduces_every_output_range() {
+        if !is_x86_feature_detected!("avx512f") {
+            println!("no AVX-512F on this CPU: not run");
+            return;
+        }
+        let mut rng = test_rng();
+        let prime_below = |limit: u64| (1..).map(|d| limit - 2 * d + 1).find(|&p| is_prime(p));
+        let (mut built, mut refused) = (0, 0);
+        for bits in [51u32, 55, 59, 60, 61] {
+            let near = ntt_primes_below(bits, 8192, 1, &[])[0];
+            let mid = prime_below(3 << (bits - 2)).expect("a prime below 3·2^(bits − 2)");
+            let low =
+                prime_below((1 << (bits - 1)) + (1 << 20)).expect("a prime above 2^(bits − 1)");
+            for q in [near, mid, low] {
+                let q128 = u128::from(q);
+                for k in [8u128, 16] {
+                    if k == 16 && bits > 60 {
+                        continue; // 16q > 2^64: no 61-bit schedule reaches it
+                    }
+                    let bound = k * q128;
+                    let Some(fold) = FinalFold::new(q, bound) else {
+                        assert!(k == 16 && q != near, "no table for q = {q}, bound {k}q");
+                        refused += 1;
+                        continue;
+                    };
+                    built += 1;
+                    let s = fold.shift;
+                    let mut xs = Vec::new();
+                    for j in 0..16u128 {
+                        let first = j << s;
+                        if first >= bound {
+                            break;
+                        }
+                        let last = (((j + 1) << s).min(bound) - 1) as u64;
+                        xs.extend([first as u64, first as u64 + 1, last - 1, last]);
+                    }
+                    xs.extend((0..64).map(|_| rng.gen_range(0..bound) as u64));
+                    for x in xs.chunks(8) {
+                        let mut v = [0u64; 8];
+                        v[..x.len()].copy_from_slice(x);
+                        // SAFETY: AVX-512F was checked above.
+                        let got = lanes(unsafe {
+                            fold_reduce(vector(&v), fold.vectors(), _mm512_set1_epi64(q as i64))
+                        });
+                        for i in 0..8 {
+                            assert_eq!(got[i], v[i] % q, "q = {q}, bound {k}q, x = {}", v[i]);
+                        }
+                    }
+                }
+            }
+        }
+        // Both branches ran: the table, and the subtractions it leaves to.
+        assert!(built > 0 && refused > 0, "{built} built, {refused} refused");
     }
 
     /// `x·N^{-1} mod q` by division, fully reduced, over `[0, 8q)` with its
