@@ -1395,14 +1395,15 @@ macro_rules! ntt_kernels {
                 }
                 for i in 0..m {
                     let p = a[i * gap..(i + 1) * gap].as_mut_ptr();
-                    if $split && R == 3 && span >= 16 {
+                    if $split && (R == 3 && span >= 16 || R == 2 && span.is_multiple_of(32)) {
                         // The `wide` kernel's steps in assembly (`radix8`),
                         // unless the input map needs a reduction. (Every
                         // radix-8 pass of a transform has rows of 16 words
                         // or more; the check keeps the assembly's bound
-                        // local.)
+                        // local. The radix-4 steps go four at a time, so
+                        // rows of fewer than 32 words stay compiled.)
                         let mut tws = radix8::Twiddles::new();
-                        for s in 0..3 {
+                        for s in 0..R {
                             for b in 0..1 << s {
                                 let idx = ((m + i) << s) + b;
                                 tws.set((1 << s) - 1 + b, tab.w[idx], tab.s[idx], tab.lo[idx]);
@@ -1417,13 +1418,19 @@ macro_rules! ntt_kernels {
                         };
                         if let Some(src) = kernel {
                             // SAFETY: block i of `a` and of `from` (as long
-                            // as `a`) holds `gap = 8·span` words; span ≥ 16
-                            // is a power of two (so a multiple of 16, as
-                            // `radix8::forward` needs); the `wide` kernel runs only
-                            // where its features were detected, on primes
-                            // `q ≡ 1 (mod 2^12)` below 2^61.
+                            // as `a`) holds `gap = 2^R·span` words; for
+                            // R = 3, span ≥ 16 is a power of two (so a
+                            // multiple of 16, as `radix8::forward` needs),
+                            // for R = 2 a multiple of 32 (`forward4`); the
+                            // `wide` kernel runs only where its features
+                            // were detected, on primes `q ≡ 1 (mod 2^12)`
+                            // below 2^61.
                             unsafe {
-                                radix8::forward::<LZ, MAPPED>(src, p, span, &tws, q, kq, red)
+                                if R == 3 {
+                                    radix8::forward::<LZ, MAPPED>(src, p, span, &tws, q, kq, red)
+                                } else {
+                                    radix8::forward4::<LZ, MAPPED>(src, p, span, &tws, q, kq, red)
+                                }
                             };
                             continue;
                         }

@@ -1,6 +1,7 @@
 //! The radix-8 forward passes of the `wide` kernel (64-bit lanes with IFMA
 //! products, [`super::Kernel::Wide`]: the 51- to 61-bit primes) written as
-//! assembly, with two steps in flight.
+//! assembly, with two steps in flight; and its radix-4 passes, with two
+//! pairs of steps in flight ([`forward4`]).
 //!
 //! A step loads eight vectors `span` words apart, runs three stages of four
 //! butterflies on them and stores them back; a block of `8·span` words
@@ -280,6 +281,129 @@ macro_rules! block {
     };
 }
 
+/// Loads register set `A` (`zmm0..7`) or `B` (`zmm8..15`) for a radix-4
+/// step pair: rows 0..3 at `$d` bytes on, then rows 0..3 at `$e`.
+#[rustfmt::skip]
+macro_rules! load4x2 {
+    ($m:tt, A, $d:literal, $e:literal) => {
+        load4x2!(@ $m, $d, $e, "1", "0", "1", "2", "3", "4", "5", "6", "7")
+    };
+    ($m:tt, B, $d:literal, $e:literal) => {
+        load4x2!(@ $m, $d, $e, "2", "8", "9", "10", "11", "12", "13", "14", "15")
+    };
+    (@ $m:tt, $d:literal, $e:literal, $k:literal, $r0:literal, $r1:literal, $r2:literal,
+       $r3:literal, $r4:literal, $r5:literal, $r6:literal, $r7:literal) => {
+        concat!(
+            load!($m, $r0, "src", "", $d, $k),
+            load!($m, $r1, "src", " + {s}", $d, $k),
+            load!($m, $r2, "src", " + {s}*2", $d, $k),
+            load!($m, $r3, "src", " + {s3}", $d, $k),
+            load!($m, $r4, "src", "", $e, $k),
+            load!($m, $r5, "src", " + {s}", $e, $k),
+            load!($m, $r6, "src", " + {s}*2", $e, $k),
+            load!($m, $r7, "src", " + {s3}", $e, $k),
+        )
+    };
+}
+
+/// Stores register set `A` or `B` of a radix-4 step pair, as [`load4x2`]
+/// loads it.
+#[rustfmt::skip]
+macro_rules! store4x2 {
+    (A, $d:literal, $e:literal) => {
+        store4x2!(@ $d, $e, "0", "1", "2", "3", "4", "5", "6", "7")
+    };
+    (B, $d:literal, $e:literal) => {
+        store4x2!(@ $d, $e, "8", "9", "10", "11", "12", "13", "14", "15")
+    };
+    (@ $d:literal, $e:literal, $r0:literal, $r1:literal, $r2:literal, $r3:literal,
+       $r4:literal, $r5:literal, $r6:literal, $r7:literal) => {
+        concat!(
+            "vmovdqu64 [{dst} + ", $d, "], zmm", $r0, "\n",
+            "vmovdqu64 [{dst} + {s} + ", $d, "], zmm", $r1, "\n",
+            "vmovdqu64 [{dst} + {s}*2 + ", $d, "], zmm", $r2, "\n",
+            "vmovdqu64 [{dst} + {s3} + ", $d, "], zmm", $r3, "\n",
+            "vmovdqu64 [{dst} + ", $e, "], zmm", $r4, "\n",
+            "vmovdqu64 [{dst} + {s} + ", $e, "], zmm", $r5, "\n",
+            "vmovdqu64 [{dst} + {s}*2 + ", $e, "], zmm", $r6, "\n",
+            "vmovdqu64 [{dst} + {s3} + ", $e, "], zmm", $r7, "\n",
+        )
+    };
+}
+
+/// The radix-4 steps of one block: [`block`] with two stages. A set holds
+/// two steps (columns of 8 words side by side), so an iteration moves on
+/// 32 words: the prologue runs `A1`, `A2 ‖ B1` and stores `A`; each
+/// iteration loads the next `A`, runs `A1 ‖ B2`, stores `B`, loads the
+/// next `B`, runs `A2 ‖ B1` and stores `A`; the epilogue runs the last
+/// `B2`.
+#[rustfmt::skip]
+macro_rules! block4 {
+    ($m:tt, ($f1:tt, $a1:tt, $b1:tt), ($f2:tt, $a2:tt, $b2:tt), $iters:expr,
+     $src:expr, $dst:expr, $span:expr, $tw:expr, $kq:expr, $k:expr, $red:expr) => {
+        asm!(
+            load4x2!($m, A, "0", "64"),
+            stage!($f1, $a1),
+            load4x2!($m, B, "128", "192"),
+            merged!($f2, $a2, $f1, $b1),
+            store4x2!(A, "0", "64"),
+            "add {src}, 256",
+            "add {dst}, 256",
+            "test {n}, {n}",
+            "jz 3f",
+            "2:",
+            load4x2!($m, A, "0", "64"),
+            merged!($f1, $a1, $f2, $b2),
+            store4x2!(B, "-128", "-64"),
+            load4x2!($m, B, "128", "192"),
+            merged!($f2, $a2, $f1, $b1),
+            store4x2!(A, "0", "64"),
+            "add {src}, 256",
+            "add {dst}, 256",
+            "dec {n}",
+            "jnz 2b",
+            "3:",
+            stage!($f2, $b2),
+            store4x2!(B, "-128", "-64"),
+            src = inout(reg) $src => _,
+            dst = inout(reg) $dst => _,
+            n = inout(reg) $iters => _,
+            s = in(reg) $span * 8,
+            s3 = in(reg) $span * 24,
+            tw = in(reg) $tw,
+            in("zmm28") $kq,
+            in("zmm30") $k,
+            in("zmm31") $red,
+            out("zmm0") _, out("zmm1") _, out("zmm2") _, out("zmm3") _,
+            out("zmm4") _, out("zmm5") _, out("zmm6") _, out("zmm7") _,
+            out("zmm8") _, out("zmm9") _, out("zmm10") _, out("zmm11") _,
+            out("zmm12") _, out("zmm13") _, out("zmm14") _, out("zmm15") _,
+            out("zmm16") _, out("zmm17") _, out("zmm18") _, out("zmm19") _,
+            out("zmm20") _, out("zmm21") _, out("zmm22") _, out("zmm23") _,
+            out("zmm24") _, out("zmm25") _, out("zmm26") _, out("zmm27") _,
+            out("k1") _, out("k2") _,
+            options(nostack),
+        )
+    };
+}
+
+/// The radix-4 stages' pairs and twiddle offsets (slot 0; slots 1, 2):
+/// registers `r` and `r + 4` of a set are the same row of its two steps.
+#[rustfmt::skip]
+macro_rules! fwd_block4 {
+    ($m:tt, $f1:tt, $f2:tt, $iters:expr, $($arg:expr),*) => {
+        block4!(
+            $m,
+            ($f1, ["0" "2" "0", "1" "3" "0", "4" "6" "0", "5" "7" "0"],
+                  ["8" "10" "0", "9" "11" "0", "12" "14" "0", "13" "15" "0"]),
+            ($f2, ["0" "1" "32", "2" "3" "64", "4" "5" "32", "6" "7" "64"],
+                  ["8" "9" "32", "10" "11" "64", "12" "13" "32", "14" "15" "64"]),
+            $iters,
+            $($arg),*
+        )
+    };
+}
+
 /// The forward stages' pairs and twiddle offsets (slots 0; 1, 2; 3..6),
 /// for the steps of one block (`one`: two steps of 8 columns, 128 bytes,
 /// per iteration) or for a chain of 16-column blocks (`chain`:
@@ -365,6 +489,50 @@ pub(super) unsafe fn forward<const LZ: u8, const MAPPED: bool>(
             (_, true) => {
                 fwd_block!(one, mapped, reduce, keep, reduce, it, src, dst, span, tw, kq, k, red)
             }
+        }
+    }
+}
+
+/// The forward radix-4 steps of one block of `4·span` words, as
+/// [`forward`] runs the radix-8 ones: rows `span` words apart, read from
+/// `src` (mapped by the centring in `tw` if `MAPPED`) and written to
+/// `dst`, two steps per register set and two sets in flight; twiddle
+/// slots 0, 1 and 2 of `tw`. `LZ` says which of the two stages reduce
+/// their `x` inputs by `red` (`super::Schedule::pass_code`); `kq` is `4q`.
+///
+/// # Safety
+/// The CPU has AVX-512F, DQ, BW and IFMA; `span` is a multiple of 32;
+/// `src` and `dst` are valid for `4·span` words and are the same array or
+/// do not overlap.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512ifma")]
+pub(super) unsafe fn forward4<const LZ: u8, const MAPPED: bool>(
+    src: *const u64,
+    dst: *mut u64,
+    span: usize,
+    tw: &Twiddles,
+    q: __m512i,
+    kq: __m512i,
+    red: __m512i,
+) {
+    debug_assert!(span >= 32 && span.is_multiple_of(32));
+    let k = _mm512_srli_epi64::<12>(_mm512_sub_epi64(q, _mm512_set1_epi64(1)));
+    let tw = tw.words.as_ptr();
+    let it = span / 32 - 1;
+    // SAFETY: the caller guarantees the CPU features and that every row
+    // (`4·span` words from `src` and `dst`) is inside the arrays; the loop
+    // reads and writes rows `0..4` at columns `0..span`, four steps of 8
+    // words per iteration (`span/32` of them). The twiddles are 30 words.
+    unsafe {
+        // Schedule codes as in `forward`: stage 0 reduces under codes 0
+        // and 3, stage 1 under 0 and 2.
+        match (LZ, MAPPED) {
+            (0, false) => fwd_block4!(plain, reduce, reduce, it, src, dst, span, tw, kq, k, red),
+            (2, false) => fwd_block4!(plain, keep, reduce, it, src, dst, span, tw, kq, k, red),
+            (_, false) => fwd_block4!(plain, reduce, keep, it, src, dst, span, tw, kq, k, red),
+            (0, true) => fwd_block4!(mapped, reduce, reduce, it, src, dst, span, tw, kq, k, red),
+            (2, true) => fwd_block4!(mapped, keep, reduce, it, src, dst, span, tw, kq, k, red),
+            (_, true) => fwd_block4!(mapped, reduce, keep, it, src, dst, span, tw, kq, k, red),
         }
     }
 }
