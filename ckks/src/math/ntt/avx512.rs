@@ -222,6 +222,16 @@ fn wide_pass_radix(left: u32) -> u32 {
     }
 }
 
+/// Whether the `wide` kernel runs a radix-4 forward pass with rows of
+/// `span` words in a transform of size `n` as assembly
+/// (`radix8::forward4`): its steps go four at a time, so the rows need 32
+/// words or more; and above `N = 16384` the compiled pass took less time
+/// (the transform at `N = 32768` took 1.045 of its time with the
+/// assembly, `bench/scripts/ab.sh` over `profile_ntt 60 fwd 5000 32768`).
+fn asm_radix4(span: usize, n: usize) -> bool {
+    span.is_multiple_of(32) && n <= 1 << 14
+}
+
 /// Whether the `wide` kernel's forward transform of size `n` has a radix-8
 /// pass over blocks of 128 words (rows of 16), the one
 /// `radix8::forward_chain16` runs: the passes of `forward_from` take
@@ -1395,13 +1405,12 @@ macro_rules! ntt_kernels {
                 }
                 for i in 0..m {
                     let p = a[i * gap..(i + 1) * gap].as_mut_ptr();
-                    if $split && (R == 3 && span >= 16 || R == 2 && span.is_multiple_of(32)) {
+                    if $split && (R == 3 && span >= 16 || R == 2 && asm_radix4(span, m * gap)) {
                         // The `wide` kernel's steps in assembly (`radix8`),
                         // unless the input map needs a reduction. (Every
                         // radix-8 pass of a transform has rows of 16 words
                         // or more; the check keeps the assembly's bound
-                        // local. The radix-4 steps go four at a time, so
-                        // rows of fewer than 32 words stay compiled.)
+                        // local.)
                         let mut tws = radix8::Twiddles::new();
                         for s in 0..R {
                             for b in 0..1 << s {
