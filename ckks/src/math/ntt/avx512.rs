@@ -1,8 +1,9 @@
 //! AVX-512 NTT backends: eight coefficients per vector, the algorithm of
 //! `scalar.rs`. Each lane multiplier returns `a·w mod q` in `[0, K·q)`; the
-//! forward transform takes values in `[0, 2K·q)` and the inverse in
-//! `[0, K·q)`, so both accept the scalar ranges (`[0, 4q)` forward, `[0, 2q)`
-//! inverse) and, once fully reduced, agree with it bit for bit. Inside the
+//! forward transform takes values in `[0, 2K·q)` and the inverse the scalar
+//! range `[0, 2q)` (its first stage on the 64-bit lanes, where `K·q = 4q`,
+//! leaves the sums unreduced), so both accept the scalar ranges (`[0, 4q)`
+//! forward) and, once fully reduced, agree with it bit for bit. Inside the
 //! forward transform values may grow beyond `2K·q` where the lane has room:
 //! stages that skip the reduction of their `x` inputs save two of the
 //! butterfly's operations (`Schedule`).
@@ -1180,7 +1181,7 @@ macro_rules! ntt_kernels {
             use super::*;
 
             /// The lane product returns values in `[0, K·q)`; transforms take
-            /// inputs in `[0, 2K·q)` (forward) and `[0, K·q)` (inverse).
+            /// inputs in `[0, 2K·q)` (forward) and `[0, 2q)` (inverse).
             const K: u64 = $k;
 
             /// 16-coefficient blocks per iteration of the small-gap passes: four
@@ -1749,7 +1750,7 @@ macro_rules! ntt_kernels {
             /// `src`, written to `dst` (the same array, or a new one: this is
             /// the transform's first pass); the first 16-coefficient block is
             /// block `g0` of the transform; `C` blocks per iteration as in
-            /// [`fwd_small_gaps`]. The inputs are below `K·q`; `LZ` says which
+            /// [`fwd_small_gaps`]. The inputs are below `2q`; `LZ` says which
             /// stages reduce their sums ([`InvSchedule::pass_code`]).
             ///
             /// # Safety
@@ -1781,6 +1782,9 @@ macro_rules! ntt_kernels {
                     }
                 });
                 let bfly = |x, y, t, s: u32| match inv_red(LZ, s, 4) {
+                    // The transform's inputs are below 2q, so on the 64-bit
+                    // lanes the first sums are below 4q = K·q already.
+                    0 if K == 4 && s == 0 => inv_bfly::<false, 1, false>(x, y, t, q, kq, b[0], one),
                     0 => inv_bfly::<false, 0, false>(x, y, t, q, kq, b[s as usize], one),
                     1 => inv_bfly::<false, 1, true>(x, y, t, q, kq, b[s as usize], one),
                     _ => inv_bfly::<false, 2, true>(x, y, t, q, kq, b[s as usize], one),
@@ -1994,7 +1998,7 @@ macro_rules! ntt_kernels {
                 }
             }
 
-            /// Inverse NTT including `N^{-1}`, output in `[0, q)`; input in `[0, 2q)` (or `[0, K·q)`).
+            /// Inverse NTT including `N^{-1}`, output in `[0, q)`; input in `[0, 2q)`.
             ///
             /// The mirror of [`forward`]: gaps 1, 2, 4, 8 in one register pass,
             /// then passes of up to three fused stages; `N^{-1}` is folded into
