@@ -1077,13 +1077,32 @@ unsafe fn store_strided<const R: usize>(p: *mut u64, stride: usize, v: &[__m512i
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn splat(w: u64, s: u64) -> Tw {
-    let sv = _mm512_set1_epi64(s as i64);
+    // Out of the compiler's sight, as with `mul32`: seeing through the
+    // broadcast, it turned the `dq` kernel's `vpmuludq` by `s` into a
+    // mask and `vpmullq` (three operations).
+    let sv = opaque(_mm512_set1_epi64(s as i64));
     Tw {
         w: _mm512_set1_epi64(w as i64),
         s: sv,
         s_hi: _mm512_set1_epi64((s >> 32) as i64),
         lo: _mm512_set1_epi64((s << 20) as i64),
     }
+}
+
+/// `x`, through an empty assembly block: the compiler knows nothing of
+/// the value.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn opaque(mut x: __m512i) -> __m512i {
+    // SAFETY: an empty block on one register.
+    unsafe {
+        std::arch::asm!(
+            "/* {0} */",
+            inout(zmm_reg) x,
+            options(pure, nomem, nostack, preserves_flags),
+        );
+    }
+    x
 }
 
 /// Lane permutations of the three small-gap stages, built with the tables:
