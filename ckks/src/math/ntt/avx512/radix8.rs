@@ -163,50 +163,54 @@ macro_rules! load {
     };
 }
 
-/// Loads register set `A` (`zmm0..7`) or `B` (`zmm8..15`), `$d` bytes on.
+/// Loads register set `A` (`zmm0..7`) or `B` (`zmm8..15`): registers
+/// `0..4` of the set from rows 0..3 of `src`, `$d` bytes on, and `4..8`
+/// from rows 0..3 of `$base`, `$e` bytes on (`src4` for a radix-8 step,
+/// rows 4..7; `src` for the second of two radix-4 steps side by side).
 #[rustfmt::skip]
 macro_rules! load8 {
-    ($m:tt, A, $d:literal) => {
-        load8!(@ $m, $d, "1", "0", "1", "2", "3", "4", "5", "6", "7")
+    ($m:tt, A, $d:literal, $base:literal, $e:literal) => {
+        load8!(@ $m, $d, $base, $e, "1", "0", "1", "2", "3", "4", "5", "6", "7")
     };
-    ($m:tt, B, $d:literal) => {
-        load8!(@ $m, $d, "2", "8", "9", "10", "11", "12", "13", "14", "15")
+    ($m:tt, B, $d:literal, $base:literal, $e:literal) => {
+        load8!(@ $m, $d, $base, $e, "2", "8", "9", "10", "11", "12", "13", "14", "15")
     };
-    (@ $m:tt, $d:literal, $k:literal, $r0:literal, $r1:literal, $r2:literal, $r3:literal,
-       $r4:literal, $r5:literal, $r6:literal, $r7:literal) => {
+    (@ $m:tt, $d:literal, $base:literal, $e:literal, $k:literal, $r0:literal, $r1:literal,
+       $r2:literal, $r3:literal, $r4:literal, $r5:literal, $r6:literal, $r7:literal) => {
         concat!(
             load!($m, $r0, "src", "", $d, $k),
             load!($m, $r1, "src", " + {s}", $d, $k),
             load!($m, $r2, "src", " + {s}*2", $d, $k),
             load!($m, $r3, "src", " + {s3}", $d, $k),
-            load!($m, $r4, "src4", "", $d, $k),
-            load!($m, $r5, "src4", " + {s}", $d, $k),
-            load!($m, $r6, "src4", " + {s}*2", $d, $k),
-            load!($m, $r7, "src4", " + {s3}", $d, $k),
+            load!($m, $r4, $base, "", $e, $k),
+            load!($m, $r5, $base, " + {s}", $e, $k),
+            load!($m, $r6, $base, " + {s}*2", $e, $k),
+            load!($m, $r7, $base, " + {s3}", $e, $k),
         )
     };
 }
 
-/// Stores register set `A` or `B`, `$d` bytes on.
+/// Stores register set `A` or `B` where [`load8`] with the same arguments
+/// (`dst` and `dst4` for `src` and `src4`) loads it.
 #[rustfmt::skip]
 macro_rules! store8 {
-    (A, $d:literal) => {
-        store8!(@ $d, "0", "1", "2", "3", "4", "5", "6", "7")
+    (A, $d:literal, $base:literal, $e:literal) => {
+        store8!(@ $d, $base, $e, "0", "1", "2", "3", "4", "5", "6", "7")
     };
-    (B, $d:literal) => {
-        store8!(@ $d, "8", "9", "10", "11", "12", "13", "14", "15")
+    (B, $d:literal, $base:literal, $e:literal) => {
+        store8!(@ $d, $base, $e, "8", "9", "10", "11", "12", "13", "14", "15")
     };
-    (@ $d:literal, $r0:literal, $r1:literal, $r2:literal, $r3:literal,
-       $r4:literal, $r5:literal, $r6:literal, $r7:literal) => {
+    (@ $d:literal, $base:literal, $e:literal, $r0:literal, $r1:literal, $r2:literal,
+       $r3:literal, $r4:literal, $r5:literal, $r6:literal, $r7:literal) => {
         concat!(
             "vmovdqu64 [{dst} + ", $d, "], zmm", $r0, "\n",
             "vmovdqu64 [{dst} + {s} + ", $d, "], zmm", $r1, "\n",
             "vmovdqu64 [{dst} + {s}*2 + ", $d, "], zmm", $r2, "\n",
             "vmovdqu64 [{dst} + {s3} + ", $d, "], zmm", $r3, "\n",
-            "vmovdqu64 [{dst4} + ", $d, "], zmm", $r4, "\n",
-            "vmovdqu64 [{dst4} + {s} + ", $d, "], zmm", $r5, "\n",
-            "vmovdqu64 [{dst4} + {s}*2 + ", $d, "], zmm", $r6, "\n",
-            "vmovdqu64 [{dst4} + {s3} + ", $d, "], zmm", $r7, "\n",
+            "vmovdqu64 [{", $base, "} + ", $e, "], zmm", $r4, "\n",
+            "vmovdqu64 [{", $base, "} + {s} + ", $e, "], zmm", $r5, "\n",
+            "vmovdqu64 [{", $base, "} + {s}*2 + ", $e, "], zmm", $r6, "\n",
+            "vmovdqu64 [{", $base, "} + {s3} + ", $e, "], zmm", $r7, "\n",
         )
     };
 }
@@ -226,12 +230,12 @@ macro_rules! block {
      $adv:literal, $prevb:literal, $twadv:literal, $iters:expr,
      $src:expr, $dst:expr, $span:expr, $tw:expr, $kq:expr, $k:expr, $red:expr) => {
         asm!(
-            load8!($m, A, "0"),
+            load8!($m, A, "0", "src4", "0"),
             stage!($f1, $a1),
-            load8!($m, B, "64"),
+            load8!($m, B, "64", "src4", "64"),
             merged!($f2, $a2, $f1, $b1),
             merged!($f3, $a3, $f2, $b2),
-            store8!(A, "0"),
+            store8!(A, "0", "dst4", "0"),
             concat!("add {src}, ", $adv),
             concat!("add {src4}, ", $adv),
             concat!("add {dst}, ", $adv),
@@ -240,13 +244,13 @@ macro_rules! block {
             "test {n}, {n}",
             "jz 3f",
             "2:",
-            load8!($m, A, "0"),
+            load8!($m, A, "0", "src4", "0"),
             merged!($f1, $a1, $f3, $b3),
-            store8!(B, $prevb),
-            load8!($m, B, "64"),
+            store8!(B, $prevb, "dst4", $prevb),
+            load8!($m, B, "64", "src4", "64"),
             merged!($f2, $a2, $f1, $b1),
             merged!($f3, $a3, $f2, $b2),
-            store8!(A, "0"),
+            store8!(A, "0", "dst4", "0"),
             concat!("add {src}, ", $adv),
             concat!("add {src4}, ", $adv),
             concat!("add {dst}, ", $adv),
@@ -256,7 +260,7 @@ macro_rules! block {
             "jnz 2b",
             "3:",
             stage!($f3, $b3),
-            store8!(B, $prevb),
+            store8!(B, $prevb, "dst4", $prevb),
             src = inout(reg) $src => _,
             src4 = inout(reg) $src.add(4 * $span) => _,
             dst = inout(reg) $dst => _,
@@ -281,56 +285,6 @@ macro_rules! block {
     };
 }
 
-/// Loads register set `A` (`zmm0..7`) or `B` (`zmm8..15`) for a radix-4
-/// step pair: rows 0..3 at `$d` bytes on, then rows 0..3 at `$e`.
-#[rustfmt::skip]
-macro_rules! load4x2 {
-    ($m:tt, A, $d:literal, $e:literal) => {
-        load4x2!(@ $m, $d, $e, "1", "0", "1", "2", "3", "4", "5", "6", "7")
-    };
-    ($m:tt, B, $d:literal, $e:literal) => {
-        load4x2!(@ $m, $d, $e, "2", "8", "9", "10", "11", "12", "13", "14", "15")
-    };
-    (@ $m:tt, $d:literal, $e:literal, $k:literal, $r0:literal, $r1:literal, $r2:literal,
-       $r3:literal, $r4:literal, $r5:literal, $r6:literal, $r7:literal) => {
-        concat!(
-            load!($m, $r0, "src", "", $d, $k),
-            load!($m, $r1, "src", " + {s}", $d, $k),
-            load!($m, $r2, "src", " + {s}*2", $d, $k),
-            load!($m, $r3, "src", " + {s3}", $d, $k),
-            load!($m, $r4, "src", "", $e, $k),
-            load!($m, $r5, "src", " + {s}", $e, $k),
-            load!($m, $r6, "src", " + {s}*2", $e, $k),
-            load!($m, $r7, "src", " + {s3}", $e, $k),
-        )
-    };
-}
-
-/// Stores register set `A` or `B` of a radix-4 step pair, as [`load4x2`]
-/// loads it.
-#[rustfmt::skip]
-macro_rules! store4x2 {
-    (A, $d:literal, $e:literal) => {
-        store4x2!(@ $d, $e, "0", "1", "2", "3", "4", "5", "6", "7")
-    };
-    (B, $d:literal, $e:literal) => {
-        store4x2!(@ $d, $e, "8", "9", "10", "11", "12", "13", "14", "15")
-    };
-    (@ $d:literal, $e:literal, $r0:literal, $r1:literal, $r2:literal, $r3:literal,
-       $r4:literal, $r5:literal, $r6:literal, $r7:literal) => {
-        concat!(
-            "vmovdqu64 [{dst} + ", $d, "], zmm", $r0, "\n",
-            "vmovdqu64 [{dst} + {s} + ", $d, "], zmm", $r1, "\n",
-            "vmovdqu64 [{dst} + {s}*2 + ", $d, "], zmm", $r2, "\n",
-            "vmovdqu64 [{dst} + {s3} + ", $d, "], zmm", $r3, "\n",
-            "vmovdqu64 [{dst} + ", $e, "], zmm", $r4, "\n",
-            "vmovdqu64 [{dst} + {s} + ", $e, "], zmm", $r5, "\n",
-            "vmovdqu64 [{dst} + {s}*2 + ", $e, "], zmm", $r6, "\n",
-            "vmovdqu64 [{dst} + {s3} + ", $e, "], zmm", $r7, "\n",
-        )
-    };
-}
-
 /// The radix-4 steps of one block: [`block`] with two stages. A set holds
 /// two steps (columns of 8 words side by side), so an iteration moves on
 /// 32 words: the prologue runs `A1`, `A2 ‖ B1` and stores `A`; each
@@ -342,29 +296,29 @@ macro_rules! block4 {
     ($m:tt, ($f1:tt, $a1:tt, $b1:tt), ($f2:tt, $a2:tt, $b2:tt), $iters:expr,
      $src:expr, $dst:expr, $span:expr, $tw:expr, $kq:expr, $k:expr, $red:expr) => {
         asm!(
-            load4x2!($m, A, "0", "64"),
+            load8!($m, A, "0", "src", "64"),
             stage!($f1, $a1),
-            load4x2!($m, B, "128", "192"),
+            load8!($m, B, "128", "src", "192"),
             merged!($f2, $a2, $f1, $b1),
-            store4x2!(A, "0", "64"),
+            store8!(A, "0", "dst", "64"),
             "add {src}, 256",
             "add {dst}, 256",
             "test {n}, {n}",
             "jz 3f",
             "2:",
-            load4x2!($m, A, "0", "64"),
+            load8!($m, A, "0", "src", "64"),
             merged!($f1, $a1, $f2, $b2),
-            store4x2!(B, "-128", "-64"),
-            load4x2!($m, B, "128", "192"),
+            store8!(B, "-128", "dst", "-64"),
+            load8!($m, B, "128", "src", "192"),
             merged!($f2, $a2, $f1, $b1),
-            store4x2!(A, "0", "64"),
+            store8!(A, "0", "dst", "64"),
             "add {src}, 256",
             "add {dst}, 256",
             "dec {n}",
             "jnz 2b",
             "3:",
             stage!($f2, $b2),
-            store4x2!(B, "-128", "-64"),
+            store8!(B, "-128", "dst", "-64"),
             src = inout(reg) $src => _,
             dst = inout(reg) $dst => _,
             n = inout(reg) $iters => _,
