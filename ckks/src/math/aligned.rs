@@ -580,6 +580,14 @@ impl From<Vec<u64>> for AlignedVec {
     }
 }
 
+impl FromIterator<u64> for AlignedVec {
+    fn from_iter<I: IntoIterator<Item = u64>>(words: I) -> Self {
+        let mut v = Self::new();
+        v.extend(words);
+        v
+    }
+}
+
 impl Zeroize for AlignedVec {
     /// Zeroes every word of the allocation, the spare capacity too, and
     /// leaves the length as it was.

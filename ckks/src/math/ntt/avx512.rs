@@ -58,6 +58,7 @@
 use std::arch::x86_64::*;
 
 use super::tables::NttTables;
+use crate::math::aligned::AlignedVec;
 
 mod radix8;
 
@@ -434,18 +435,18 @@ unsafe fn repeat<const D: usize>(p: *const u64) -> __m512i {
 #[derive(Clone, Debug)]
 pub struct VecTables {
     /// The constants of every `psi_rev` entry: `s`, or `s >> 32` if split.
-    psi_rev_shoup: Vec<u64>,
+    psi_rev_shoup: AlignedVec,
     /// The same for every `psi_inv_rev` entry.
-    psi_inv_rev_shoup: Vec<u64>,
+    psi_inv_rev_shoup: AlignedVec,
     /// `s << 20` of every `psi_rev` entry if split, else empty.
-    psi_rev_lo: Vec<u64>,
+    psi_rev_lo: AlignedVec,
     /// `s << 20` of every `psi_inv_rev` entry if split, else empty.
-    psi_inv_rev_lo: Vec<u64>,
+    psi_inv_rev_lo: AlignedVec,
     /// For [`Kernel::Wide`], the twiddles of the forward radix-8 pass over
     /// blocks of 128 words (`N/128` blocks), 32 words per block in the
     /// layout of `radix8::Twiddles` (`radix8::forward_chain16`); else
     /// empty.
-    fwd_chain16: Vec<u64>,
+    fwd_chain16: AlignedVec,
     /// `N^{-1}` and its Shoup constant.
     n_inv: (u64, u64),
     /// `w·N^{-1}` for the last inverse stage's single twiddle (`psi_inv_rev[1]`),
@@ -537,7 +538,7 @@ impl VecTables {
             return None;
         }
         let split = kernel == Kernel::Wide;
-        let constants = |w: &[u64]| -> (Vec<u64>, Vec<u64>) {
+        let constants = |w: &[u64]| -> (AlignedVec, AlignedVec) {
             let s = w.iter().map(|&w| shoup(w, q, shoup_bits));
             if split {
                 (
@@ -545,17 +546,17 @@ impl VecTables {
                     s.map(|s| s << 20).collect(),
                 )
             } else {
-                (s.collect(), Vec::new())
+                (s.collect(), AlignedVec::new())
             }
         };
         let (psi_rev_shoup, psi_rev_lo) = constants(&t.psi_rev);
         let (psi_inv_rev_shoup, psi_inv_rev_lo) = constants(&t.psi_inv_rev);
         // Block i of the pass at gap 128 (m = N/128 blocks) takes twiddle
         // ((m + i)·2^s + b) in slot 2^s − 1 + b of stage s, as `fwd_pass`.
-        let mut fwd_chain16 = Vec::new();
+        let mut fwd_chain16 = AlignedVec::new();
         if split && forward_has_chain16(t.n) {
             let m = t.n / 128;
-            fwd_chain16 = vec![0; 32 * m];
+            fwd_chain16 = AlignedVec::zeroed(32 * m);
             for (i, block) in fwd_chain16.chunks_exact_mut(32).enumerate() {
                 let mut tw = radix8::Twiddles::new();
                 for s in 0..3 {

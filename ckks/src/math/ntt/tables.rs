@@ -6,6 +6,7 @@
 //! butterflies of stage `m` (1, 2, 4, …) use `ψ^{br(m+i)}`, so the table is
 //! kept in bit-reversed order and read front to back.
 
+use crate::math::aligned::AlignedVec;
 use crate::math::modulus::Modulus;
 use crate::math::primes::primitive_root_2n;
 
@@ -20,7 +21,8 @@ pub fn bit_reverse(i: usize, bits: u32) -> usize {
     }
 }
 
-/// Precomputed roots for one `(N, q)`.
+/// Precomputed roots for one `(N, q)`. The tables start on a cache line,
+/// so that the vector kernels' full-width loads of them never straddle two.
 #[derive(Clone, Debug)]
 pub struct NttTables {
     /// Ring degree `N`.
@@ -30,13 +32,13 @@ pub struct NttTables {
     /// The primitive `2N`-th root used.
     pub psi: u64,
     /// `ψ^{br(i)}` for `i < N`.
-    pub psi_rev: Vec<u64>,
+    pub psi_rev: AlignedVec,
     /// Shoup constants of `psi_rev`.
-    pub psi_rev_shoup: Vec<u64>,
+    pub psi_rev_shoup: AlignedVec,
     /// `ψ^{−br(i)}` for `i < N`.
-    pub psi_inv_rev: Vec<u64>,
+    pub psi_inv_rev: AlignedVec,
     /// Shoup constants of `psi_inv_rev`.
-    pub psi_inv_rev_shoup: Vec<u64>,
+    pub psi_inv_rev_shoup: AlignedVec,
     /// `N^{-1} mod q`.
     pub n_inv: u64,
     /// Shoup constant of `n_inv`.
@@ -61,8 +63,8 @@ impl NttTables {
             x = modulus.mul(x, psi);
             y = modulus.mul(y, psi_inv);
         }
-        let psi_rev: Vec<u64> = (0..n).map(|i| pow[bit_reverse(i, bits)]).collect();
-        let psi_inv_rev: Vec<u64> = (0..n).map(|i| pow_inv[bit_reverse(i, bits)]).collect();
+        let psi_rev: AlignedVec = (0..n).map(|i| pow[bit_reverse(i, bits)]).collect();
+        let psi_inv_rev: AlignedVec = (0..n).map(|i| pow_inv[bit_reverse(i, bits)]).collect();
         let n_inv = modulus.inv(n as u64).expect("N < q");
         Self {
             n,
