@@ -49,6 +49,12 @@
 //! half ready for `vpmuludq` (`Tw`), split off once per block rather than
 //! once per butterfly, and the permutation indices are built with the tables.
 //!
+//! Both directions read one set of tables, the forward one: the inverse
+//! twiddle at index `k` is minus the forward one at `mirror(k)`, so the
+//! inverse butterfly's `(x − y)·w⁻` is taken as `(y − x)·w` (`mirror`). A
+//! key switch runs transforms both ways on every prime, and with one set
+//! instead of two it keeps half as many twiddles in the cache.
+//!
 //! The `wide` kernel's forward radix-8 passes run as assembly (`radix8`),
 //! with two steps in flight: the same butterflies, scheduled so that the
 //! stages of one step overlap those of the other.
@@ -375,28 +381,41 @@ impl Table<'_> {
     /// `D = 8`. The high half of `s` for `vpmuludq` is one shuffle of `s`,
     /// or with `SPLIT` the table's word itself.
     ///
+    /// With `MIRROR` (the inverse transform, which reads the forward
+    /// tables: [`mirror`]), group `d` takes entry `2h − 1 − g·D − d` of the
+    /// stage's `h = N·D/16`: the same `D` words from `2h − (g + 1)·D`, in
+    /// the reverse order, which the inverse's layouts expect
+    /// ([`layout_positions`]).
+    ///
     /// # Safety
     /// `g < N/16`.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    unsafe fn small<const D: usize, const SPLIT: bool>(&self, g: usize) -> Tw {
+    unsafe fn small<const D: usize, const SPLIT: bool, const MIRROR: bool>(&self, g: usize) -> Tw {
         let n = self.w.len();
-        let at = n * D / 16 + g * D;
-        debug_assert!(at + D <= n && self.s.len() == n);
+        debug_assert!(g < n / 16 && self.s.len() == n);
         debug_assert!(self.lo.len() == if SPLIT { n } else { 0 });
-        // SAFETY: `at + D ≤ N·D/16 + (N/16 − 1)·D + D = N·D/8 ≤ N` for
-        // `D ≤ 8`, so the `D` words read from each table are inside it.
+        // SAFETY: the words read from each table start at `h + g·D` or
+        // `2h − (g + 1)·D` (`h = N·D/16`, `g < N/16`) and end by `2h =
+        // N·D/8 ≤ N` for `D ≤ 8`, inside it. The mirrored start is taken as
+        // a fixed pointer less `g·D`, so that the compiler steps one
+        // register down for all four stages as it steps one up for `g`.
+        let at = |t: &[u64]| unsafe {
+            if MIRROR {
+                t.as_ptr().add(D * (n / 8 - 1)).sub(g * D)
+            } else {
+                t.as_ptr().add(n * D / 16 + g * D)
+            }
+        };
+        // SAFETY: as above.
         unsafe {
-            let (w, s) = (
-                repeat::<D>(self.w.as_ptr().add(at)),
-                repeat::<D>(self.s.as_ptr().add(at)),
-            );
+            let (w, s) = (repeat::<D>(at(self.w)), repeat::<D>(at(self.s)));
             if SPLIT {
                 Tw {
                     w,
                     s: _mm512_setzero_si512(),
                     s_hi: s,
-                    lo: repeat::<D>(self.lo.as_ptr().add(at)),
+                    lo: repeat::<D>(at(self.lo)),
                 }
             } else {
                 let zero = _mm512_setzero_si512();
@@ -435,13 +454,10 @@ unsafe fn repeat<const D: usize>(p: *const u64) -> __m512i {
 #[derive(Clone, Debug)]
 pub struct VecTables {
     /// The constants of every `psi_rev` entry: `s`, or `s >> 32` if split.
+    /// The inverse transform reads these tables too ([`mirror`]).
     psi_rev_shoup: AlignedVec,
-    /// The same for every `psi_inv_rev` entry.
-    psi_inv_rev_shoup: AlignedVec,
     /// `s << 20` of every `psi_rev` entry if split, else empty.
     psi_rev_lo: AlignedVec,
-    /// `s << 20` of every `psi_inv_rev` entry if split, else empty.
-    psi_inv_rev_lo: AlignedVec,
     /// For [`Kernel::Wide`], the twiddles of the forward radix-8 pass over
     /// blocks of 128 words (`N/128` blocks), 32 words per block in the
     /// layout of `radix8::Twiddles` (`radix8::forward_chain16`); else
@@ -449,8 +465,9 @@ pub struct VecTables {
     fwd_chain16: AlignedVec,
     /// `N^{-1}` and its Shoup constant.
     n_inv: (u64, u64),
-    /// `w·N^{-1}` for the last inverse stage's single twiddle (`psi_inv_rev[1]`),
-    /// with its Shoup constant: the factor `N^{-1}` is folded into that stage.
+    /// `ψ·N^{-1}` for the last inverse stage's single twiddle (`psi_rev[1]`
+    /// by [`mirror`]), with its Shoup constant: the factor `N^{-1}` is
+    /// folded into that stage.
     last_w_n_inv: (u64, u64),
     /// The lane permutations of the small-gap stages (boxed: 1 KiB).
     idx: Box<SmallGapIndices>,
@@ -550,7 +567,6 @@ impl VecTables {
             }
         };
         let (psi_rev_shoup, psi_rev_lo) = constants(&t.psi_rev);
-        let (psi_inv_rev_shoup, psi_inv_rev_lo) = constants(&t.psi_inv_rev);
         // Block i of the pass at gap 128 (m = N/128 blocks) takes twiddle
         // ((m + i)·2^s + b) in slot 2^s − 1 + b of stage s, as `fwd_pass`.
         let mut fwd_chain16 = AlignedVec::new();
@@ -573,7 +589,7 @@ impl VecTables {
                 block[..28].copy_from_slice(&tw.words[..28]);
             }
         }
-        let last_w = t.modulus.mul(t.psi_inv_rev[1], t.n_inv);
+        let last_w = t.modulus.mul(t.psi_rev[1], t.n_inv);
         let schedule = Schedule::choose(kernel, q, t.n);
         // The bound the forward small-gap pass reduces from (`reduce_out`).
         let k = 4 * u128::from(q);
@@ -584,9 +600,7 @@ impl VecTables {
         };
         Some(Self {
             psi_rev_shoup,
-            psi_inv_rev_shoup,
             psi_rev_lo,
-            psi_inv_rev_lo,
             fwd_chain16,
             n_inv: (t.n_inv, shoup(t.n_inv, q, shoup_bits)),
             last_w_n_inv: (last_w, shoup(last_w, q, shoup_bits)),
@@ -607,15 +621,29 @@ impl VecTables {
         }
     }
 
-    /// The inverse transform's tables.
+    /// The inverse transform's tables: the forward ones, read at mirrored
+    /// indices ([`mirror`]).
     fn inverse<'a>(&'a self, t: &'a NttTables) -> Table<'a> {
         Table {
-            w: &t.psi_inv_rev,
-            s: &self.psi_inv_rev_shoup,
-            lo: &self.psi_inv_rev_lo,
             chain16: &[],
+            ..self.forward(t)
         }
     }
+}
+
+/// The forward table's index whose twiddle is minus the inverse table's at
+/// `k ≥ 1`: with `h ≤ k < 2h` the stage's range, `ψ^{-br(k)} =
+/// −ψ^{br(k ^ (h − 1))}`, for `br(k) + br(k ^ (h − 1)) = N` (bits reversed
+/// over `log N`) and `ψ^N = −1`. The inverse butterfly multiplies
+/// `(x − y)` by the inverse twiddle; it takes `(y − x)` times the forward
+/// one instead, the same product, so both directions read one set of
+/// tables and a key switch, which runs both, keeps half as many in the
+/// cache.
+#[inline]
+fn mirror(k: usize) -> usize {
+    debug_assert!(k >= 1);
+    let h = 1 << k.ilog2();
+    k ^ (h - 1)
 }
 
 /// Where each of 16 consecutive coefficients sits in a pair of vectors:
@@ -627,23 +655,24 @@ impl VecTables {
 /// apart (lane `(e mod 2·gap)·D + e / (2·gap)`), so that the twiddle vector
 /// is `D` consecutive table words repeated ([`small_twiddles`]). Returns
 /// `position[e]` (0..16, `≥ 8` = second vector).
-fn layout_positions(layout: Option<usize>) -> [i64; 16] {
+fn layout_positions(layout: Option<usize>, mirror: bool) -> [i64; 16] {
     let Some(gap) = layout else {
         return std::array::from_fn(|e| e as i64);
     };
     let d = 8 / gap;
     std::array::from_fn(|e| {
         let (x, offset) = (e - e % (2 * gap) + e % gap, e % (2 * gap));
-        let lane = (x % (2 * gap)) * d + x / (2 * gap);
+        let group = x / (2 * gap);
+        let lane = (x % (2 * gap)) * d + if mirror { d - 1 - group } else { group };
         (lane + if offset < gap { 0 } else { 8 }) as i64
     })
 }
 
 /// `vpermt2q` indices that move 16 coefficients from layout `from` to layout
 /// `to` (see [`layout_positions`]).
-fn transition(from: Option<usize>, to: Option<usize>) -> ([i64; 8], [i64; 8]) {
-    let src = layout_positions(from);
-    let dst = layout_positions(to);
+fn transition(from: Option<usize>, to: Option<usize>, mirror: bool) -> ([i64; 8], [i64; 8]) {
+    let src = layout_positions(from, mirror);
+    let dst = layout_positions(to, mirror);
     let (mut first, mut second) = ([0i64; 8], [0i64; 8]);
     for e in 0..16 {
         let d = dst[e] as usize;
@@ -1117,12 +1146,12 @@ struct SmallGapIndices {
 
 impl SmallGapIndices {
     fn new() -> Self {
-        let chain = |layouts: [Option<usize>; 5]| -> [([i64; 8], [i64; 8]); 4] {
-            std::array::from_fn(|k| transition(layouts[k], layouts[k + 1]))
+        let chain = |layouts: [Option<usize>; 5], mirror| -> [([i64; 8], [i64; 8]); 4] {
+            std::array::from_fn(|k| transition(layouts[k], layouts[k + 1], mirror))
         };
         Self {
-            fwd: chain([None, Some(4), Some(2), Some(1), None]),
-            inv: chain([None, Some(1), Some(2), Some(4), None]),
+            fwd: chain([None, Some(4), Some(2), Some(1), None], false),
+            inv: chain([None, Some(1), Some(2), Some(4), None], true),
         }
     }
 }
@@ -1310,7 +1339,9 @@ macro_rules! ntt_kernels {
             /// Inverse butterfly on inputs below `b` ([`InvSchedule`]): the
             /// sum reduced by `K·q` (`RED = 0`, for `b = K·q`), left to grow
             /// (`1`) or brought to `[0, K·q)` by a product by `one` (`2`);
-            /// the difference `(x − y + b)·w` in `[0, K·q)`.
+            /// the difference `(y − x + b)·w` in `[0, K·q)`, where `w` is
+            /// the forward twiddle at the mirrored index: `(x − y)` times
+            /// the inverse twiddle `q − w` ([`mirror`]).
             #[inline]
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments, reason = "register-resident kernel state")]
@@ -1329,7 +1360,7 @@ macro_rules! ntt_kernels {
                     1 => sum,
                     _ => $reduce_lane(sum, one, q),
                 };
-                let d = _mm512_sub_epi64(_mm512_add_epi64(x, b), y);
+                let d = _mm512_sub_epi64(_mm512_add_epi64(y, b), x);
                 (s, mul::<SHARED, WRAP>(d, t, q))
             }
 
@@ -1346,7 +1377,8 @@ macro_rules! ntt_kernels {
 
             /// The last inverse butterfly with `N^{-1}` folded in: inputs below
             /// `b` (`K·q`, or larger when lazy, with `2b` within the lane),
-            /// outputs `(x + y)·N^{-1}` and `(x − y)·w·N^{-1}` in `[0, q)`.
+            /// outputs `(x + y)·N^{-1}` and `(y − x)·w·N^{-1}` in `[0, q)`
+            /// (`w = ψ`, the forward table's entry 1: [`mirror`]).
             #[inline]
             #[target_feature(enable = $feat)]
             fn last_bfly(
@@ -1357,7 +1389,7 @@ macro_rules! ntt_kernels {
                 b: __m512i,
             ) -> (__m512i, __m512i) {
                 let s = _mm512_add_epi64(x, y);
-                let d = _mm512_sub_epi64(_mm512_add_epi64(x, b), y);
+                let d = _mm512_sub_epi64(_mm512_add_epi64(y, b), x);
                 (
                     $times_n_inv(s, &l.n_inv, q),
                     reduce_from(mul::<true, false>(d, l.w_n_inv, q), l.q64, K),
@@ -1572,16 +1604,23 @@ macro_rules! ntt_kernels {
                         _mm512_set1_epi64((bound << s) as i64)
                     }
                 });
-                for i in 0..n / block {
+                // The blocks run last to first, so that their twiddles, at
+                // mirrored indices, are read first to last as in the
+                // forward passes: for block `i = n/block − 1 − k`, group `b`
+                // of stage `s` takes `mirror(h + i·subs + b) = h + k·subs +
+                // (subs − 1 − b)` (`h = subs·n/block`).
+                for k in 0..n / block {
+                    let i = n / block - 1 - k;
                     // 2^(R−1), …, 2, 1 twiddles for the pass's stages, in order.
                     let mut tw = [splat(0, 0); 7];
                     for s in 0..R {
                         let (subs, h) = (1 << (R - 1 - s), n / (2 * (g << s)));
                         let off = (1 << R) - (1 << (R - s));
                         for b in 0..subs {
-                            let idx = h + i * subs + b;
+                            let idx = h + k * subs + (subs - 1 - b);
+                            debug_assert_eq!(idx, mirror(h + i * subs + b));
                             // SAFETY: stage `s` has `h` twiddles from `h`,
-                            // below `N`.
+                            // below `N`, and `idx` is one of them.
                             tw[off + b] = unsafe { tab.at::<$split>(idx) };
                         }
                     }
@@ -1646,6 +1685,7 @@ macro_rules! ntt_kernels {
                 const D0: usize,
                 const D1: usize,
                 const D2: usize,
+                const MIRROR: bool,
             >(
                 v: &mut [[__m512i; 2]; C],
                 first: usize,
@@ -1655,15 +1695,21 @@ macro_rules! ntt_kernels {
             ) {
                 // Written out stage by stage: as a loop over the stages the
                 // blocks were kept in memory rather than registers.
-                small_gap_stage::<C, D0>(v, first, tab, chain[0], |x, y, t| bfly(x, y, t, 1));
-                small_gap_stage::<C, D1>(v, first, tab, chain[1], |x, y, t| bfly(x, y, t, 2));
-                small_gap_stage::<C, D2>(v, first, tab, chain[2], |x, y, t| bfly(x, y, t, 3));
+                small_gap_stage::<C, D0, MIRROR>(v, first, tab, chain[0], |x, y, t| {
+                    bfly(x, y, t, 1)
+                });
+                small_gap_stage::<C, D1, MIRROR>(v, first, tab, chain[1], |x, y, t| {
+                    bfly(x, y, t, 2)
+                });
+                small_gap_stage::<C, D2, MIRROR>(v, first, tab, chain[2], |x, y, t| {
+                    bfly(x, y, t, 3)
+                });
             }
 
             /// One stage of [`small_gap_stages`].
             #[inline]
             #[target_feature(enable = $feat)]
-            fn small_gap_stage<const C: usize, const D: usize>(
+            fn small_gap_stage<const C: usize, const D: usize, const MIRROR: bool>(
                 v: &mut [[__m512i; 2]; C],
                 first: usize,
                 tab: Table<'_>,
@@ -1673,7 +1719,7 @@ macro_rules! ntt_kernels {
                 for (c, xy) in v.iter_mut().enumerate() {
                     // SAFETY: `tab` holds the plan's N-entry tables and
                     // `first + c` is a 16-coefficient block of the transform.
-                    let t = unsafe { tab.small::<D, $split>(first + c) };
+                    let t = unsafe { tab.small::<D, $split, MIRROR>(first + c) };
                     let (x, y) = bfly(xy[0], xy[1], t);
                     let (x, y) = relayout(x, y, next);
                     *xy = [x, y];
@@ -1738,7 +1784,7 @@ macro_rules! ntt_kernels {
                     for (c, xy) in v.iter_mut().enumerate() {
                         // SAFETY: `first + c` is a block of the transform (the
                         // gap-8 stage's twiddles start at N/16, as `small` reads).
-                        let t8 = unsafe { tab.small::<1, $split>(first + c) };
+                        let t8 = unsafe { tab.small::<1, $split, false>(first + c) };
                         // SAFETY: `chunk` has 16·C elements.
                         let (lo, hi) = unsafe { (load(p.add(16 * c)), load(p.add(16 * c + 8))) };
                         let (x, y) = bfly(lo, hi, t8, 0);
@@ -1747,7 +1793,7 @@ macro_rules! ntt_kernels {
                     }
                     stage_fence(&mut v);
                     // Gaps 4, 2, 1.
-                    small_gap_stages::<C, 2, 4, 8>(&mut v, first, tab, &idx[1..], bfly);
+                    small_gap_stages::<C, 2, 4, 8, false>(&mut v, first, tab, &idx[1..], bfly);
                     for (c, xy) in v.iter().enumerate() {
                         let k = 16 * (first + c);
                         // SAFETY: `chunk` has 16·C elements, coefficients
@@ -1825,12 +1871,16 @@ macro_rules! ntt_kernels {
                     // Gaps 1, 2, 4.
                     // (Stages 0, 1, 2 of this pass: `small_gap_stages` counts
                     // from the forward pass's gap-8 stage.)
-                    small_gap_stages::<C, 8, 4, 2>(&mut v, first, tab, &idx[1..], |x, y, t, k| {
-                        bfly(x, y, t, k - 1)
-                    });
+                    small_gap_stages::<C, 8, 4, 2, true>(
+                        &mut v,
+                        first,
+                        tab,
+                        &idx[1..],
+                        |x, y, t, k| bfly(x, y, t, k - 1),
+                    );
                     for (c, xy) in v.iter().enumerate() {
                         // SAFETY: `first + c` is a block of the transform.
-                        let t8 = unsafe { tab.small::<1, $split>(first + c) };
+                        let t8 = unsafe { tab.small::<1, $split, true>(first + c) };
                         let (x, y) = bfly(xy[0], xy[1], t8, 3);
                         // SAFETY: the block has 16·C words.
                         unsafe {
@@ -2189,6 +2239,25 @@ mod tests {
     fn vector(x: &[u64; 8]) -> __m512i {
         // SAFETY: as for `lanes`.
         unsafe { std::mem::transmute(*x) }
+    }
+
+    #[test]
+    fn inverse_twiddles_are_the_forward_ones_mirrored_and_negated() {
+        // What lets the inverse kernels read the forward tables.
+        for log_n in [5, 10, 13, 16] {
+            let n = 1 << log_n;
+            for bits in [30, 40, 50, 60, 61] {
+                let q = ntt_primes_below(bits, n, 1, &[])[0];
+                let t = NttTables::new(n, q);
+                for k in 1..n {
+                    assert_eq!(
+                        t.psi_inv_rev[k],
+                        q - t.psi_rev[mirror(k)],
+                        "N = {n}, q = {q}, index {k}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
