@@ -277,6 +277,61 @@ impl<'m> Kernels<'m> {
         dispatch!(self, dot_write(dst, a, b));
     }
 
+    /// Whether [`Self::dot_write_packed`] runs vectorized here: the IFMA
+    /// kernels on 52-bit lanes, on a CPU with AVX-512 VBMI (for `vpermb`).
+    /// A key keeps packed limbs only for such primes
+    /// ([`crate::math::packed`]).
+    #[must_use]
+    pub(crate) fn reads_packed(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            self.backend == Backend::Ifma
+                && self.m.bits() <= IFMA_MAX_BITS
+                && std::arch::is_x86_feature_detected!("avx512vbmi")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+
+    /// [`Self::dot_write`] with the second operands packed, all at one
+    /// width: vectorized where [`Self::reads_packed`], else one residue at
+    /// a time (the same results).
+    ///
+    /// # Panics
+    /// If the term counts or the lengths differ, or the widths do (an
+    /// internal bug).
+    pub(crate) fn dot_write_packed(
+        &self,
+        dst: &mut [MaybeUninit<u64>],
+        a: &[&[u64]],
+        b: &[crate::math::packed::Packed<'_>],
+    ) {
+        assert_eq!(a.len(), b.len(), "dot product: term counts differ");
+        assert!(
+            a.iter().all(|s| s.len() == dst.len()) && b.iter().all(|p| p.len() == dst.len()),
+            "kernel operands differ in length"
+        );
+        assert!(
+            b.windows(2).all(|w| w[0].width() == w[1].width()),
+            "packed operands differ in width"
+        );
+        #[cfg(target_arch = "x86_64")]
+        if self.reads_packed() && b.first().is_some_and(|p| p.width() < 8) {
+            // SAFETY: `reads_packed` checked the IFMA backend (whose handle
+            // was built after detecting AVX-512F and IFMA), a prime on
+            // 52-bit lanes and VBMI; the lengths and widths are checked
+            // above.
+            unsafe { ifma::dot_write_packed(self.m, dst, a, b) };
+            return;
+        }
+        for (k, d) in dst.iter_mut().enumerate() {
+            d.write(scalar::dot_one(
+                self.m,
+                a.iter().zip(b).map(|(x, y)| (x[k], y.get(k))),
+            ));
+        }
+    }
+
     /// Appends to `d[0]`, `d[1]`, `d[2]` the three products of a ciphertext
     /// multiplication `(a0, a1)·(b0, b1)` on one limb: `a0·b0`,
     /// `a0·b1 + a1·b0` and `a1·b1 mod q`, each word reduced once. The pass
@@ -560,6 +615,24 @@ impl<'a> LimbSlot<'a> {
         // SAFETY: `dot_write` initialized every word of the limb, and
         // `MaybeUninit<u64>` has the layout of `u64`; the slot is consumed,
         // so the returned slice is the only reference to the words.
+        let init = unsafe { &mut *(words as *mut [u64]) };
+        (init, Filled(self.id))
+    }
+
+    /// [`Self::dot_init`] with the second operands packed
+    /// ([`Kernels::dot_write_packed`]).
+    ///
+    /// # Panics
+    /// As [`Kernels::dot_write_packed`].
+    pub(crate) fn dot_init_packed(
+        self,
+        k: &Kernels<'_>,
+        a: &[&[u64]],
+        b: &[crate::math::packed::Packed<'_>],
+    ) -> (&'a mut [u64], Filled) {
+        k.dot_write_packed(self.words, a, b);
+        let words: *mut [MaybeUninit<u64>] = self.words;
+        // SAFETY: as in `dot_init`: every word was written.
         let init = unsafe { &mut *(words as *mut [u64]) };
         (init, Filled(self.id))
     }
@@ -1548,6 +1621,8 @@ mod ifma {
     use super::avx512_lanes::{add_q, csub, ld, neg_q, select_gt, splat, st, sub_q, LANES, V};
     use super::IFMA_MAX_BITS as MAX_BITS;
     use crate::math::modulus::Modulus;
+    use crate::math::packed::Packed;
+    use std::arch::x86_64::{_mm512_loadu_si512, _mm512_maskz_permutexvar_epi8};
 
     /// Broadcast constants of one prime.
     pub struct Consts {
@@ -1675,6 +1750,115 @@ mod ifma {
     // Two vectors per dot-product step: the products are one multiply-add
     // per accumulator, and the sums wait on memory more than on latency.
     simd_kernels!("avx512f,avx512ifma", 2);
+
+    /// The `vpermb` indices and zeroing mask that widen eight residues of
+    /// `width` bytes, loaded as 64 bytes from the first, into eight lanes:
+    /// byte `k < width` of lane `l` is byte `width·l + k`, the others zero.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn widen_consts(width: usize) -> (V, u64) {
+        let mut idx = [0u8; 64];
+        let mut mask = 0u64;
+        for (j, x) in idx.iter_mut().enumerate() {
+            let (lane, k) = (j / 8, j % 8);
+            if k < width {
+                *x = (width * lane + k) as u8;
+                mask |= 1 << j;
+            }
+        }
+        // SAFETY: 64 bytes read as one vector.
+        (unsafe { ld(idx.as_ptr().cast()) }, mask)
+    }
+
+    /// [`dot_write`] with the second operands packed ([`Packed`]), every
+    /// one at the same width: their eight residues from index `k` are one
+    /// 64-byte load and one `vpermb` with zeroing. The sums, reductions
+    /// and results are [`dot_write`]'s.
+    ///
+    /// # Safety
+    /// As [`dot_write`], and the CPU supports AVX-512 VBMI; every `a[j]`
+    /// and `b[j]` has `dst.len()` residues, the `b[j]` of width below 8.
+    #[target_feature(enable = "avx512f,avx512ifma,avx512vbmi")]
+    pub unsafe fn dot_write_packed(
+        m: &Modulus,
+        dst: &mut [std::mem::MaybeUninit<u64>],
+        a: &[&[u64]],
+        b: &[Packed<'_>],
+    ) {
+        let c = consts(m);
+        let per = terms(m.bits());
+        let len = dst.len();
+        let s = split(len);
+        let width = b.first().map_or(1, Packed::width);
+        debug_assert!(b.iter().all(|p| p.width() == width && p.len() == len));
+        let (idx, mask) = widen_consts(width);
+        let out = dst.as_mut_ptr().cast::<u64>();
+        let step = 2 * LANES;
+        let whole = s - s % step;
+        for k in (0..whole).step_by(step) {
+            // SAFETY: every operand has len ≥ k + step residues, and a
+            // packed one 64 readable bytes after its last.
+            let r = unsafe { dot_block_packed::<2>(k, a, b, per, &c, idx, mask) };
+            for (u, &v) in r.iter().enumerate() {
+                // SAFETY: k + (u + 1)·LANES ≤ whole ≤ len.
+                unsafe { st(out.add(k + u * LANES), v) };
+            }
+        }
+        for k in (whole..s).step_by(LANES) {
+            // SAFETY: as above, with one vector.
+            let r = unsafe { dot_block_packed::<1>(k, a, b, per, &c, idx, mask) };
+            // SAFETY: k + LANES ≤ s ≤ len.
+            unsafe { st(out.add(k), r[0]) };
+        }
+        for (k, d) in dst.iter_mut().enumerate().skip(s) {
+            d.write(super::scalar::dot_one(
+                m,
+                a.iter().zip(b).map(|(x, y)| (x[k], y.get(k))),
+            ));
+        }
+    }
+
+    /// `dot_block` with the second operands packed.
+    ///
+    /// # Safety
+    /// As [`dot_write_packed`]; every operand has at least `k + U·LANES`
+    /// residues.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma,avx512vbmi")]
+    unsafe fn dot_block_packed<const U: usize>(
+        k: usize,
+        a: &[&[u64]],
+        b: &[Packed<'_>],
+        per: usize,
+        c: &Consts,
+        idx: V,
+        mask: u64,
+    ) -> [V; U] {
+        let mut res = [splat(0); U];
+        for (block, (ca, cb)) in a.chunks(per).zip(b.chunks(per)).enumerate() {
+            let mut acc = [acc_zero(); U];
+            for (x, y) in ca.iter().zip(cb) {
+                for (u, s) in acc.iter_mut().enumerate() {
+                    let o = k + u * LANES;
+                    // SAFETY: o + LANES ≤ k + U·LANES, within `x`; the 64
+                    // bytes from residue `o` of `y` are readable (`Packed`).
+                    let (xv, yv) = unsafe {
+                        let bytes = _mm512_loadu_si512(y.as_ptr().add(o * y.width()).cast());
+                        (
+                            ld(x.as_ptr().add(o)),
+                            _mm512_maskz_permutexvar_epi8(mask, idx, bytes),
+                        )
+                    };
+                    *s = acc_mac(*s, xv, yv);
+                }
+            }
+            for (r, s) in res.iter_mut().zip(acc) {
+                let x = acc_reduce(s, c);
+                *r = if block == 0 { x } else { add_mod(*r, x, c) };
+            }
+        }
+        res
+    }
 }
 
 /// Eight 64-bit lanes with AVX-512F/DQ/BW, primes up to 61 bits.
@@ -2123,6 +2307,69 @@ mod lanes256 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Inner products with packed second operands are the word ones, on
+    /// every backend the CPU runs (vectorized on IFMA's 52-bit lanes, one
+    /// residue at a time elsewhere), across widths of 2 to 7 bytes, lengths
+    /// with and without a vector tail, residues at the top of the range
+    /// and sums long enough to cross the lazy blocks. Where the CPU has
+    /// IFMA and VBMI, the vectorized kernel must have run.
+    #[test]
+    fn packed_dot_products_are_the_word_ones() {
+        use crate::math::packed::PackedLimbs;
+        use rand::Rng;
+        let mut rng = crate::testing::test_rng();
+        let mut vectorized = 0;
+        for backend in [
+            Backend::Scalar,
+            Backend::Avx2,
+            Backend::Avx512,
+            Backend::Ifma,
+        ] {
+            for bits in [12u32, 20, 30, 36, 40, 45, 49, 50, 51, 60] {
+                let Some(&q) = crate::math::primes::ntt_primes_below(bits, 64, 1, &[]).first()
+                else {
+                    continue;
+                };
+                let m = Modulus::new(q);
+                let Some(k) = Kernels::with(backend, &m) else {
+                    continue;
+                };
+                vectorized += usize::from(k.reads_packed());
+                for len in [1usize, 7, 8, 16, 1003, 8192] {
+                    for terms in [1usize, 2, 3, 5, 40] {
+                        let mut draw = || -> Vec<u64> {
+                            let mut v: Vec<u64> = (0..len).map(|_| rng.gen_range(0..q)).collect();
+                            v[0] = q - 1;
+                            v[len - 1] = q - 1;
+                            v
+                        };
+                        let a: Vec<Vec<u64>> = (0..terms).map(|_| draw()).collect();
+                        let b: Vec<Vec<u64>> = (0..terms).map(|_| draw()).collect();
+                        let ar: Vec<&[u64]> = a.iter().map(Vec::as_slice).collect();
+                        let br: Vec<&[u64]> = b.iter().map(Vec::as_slice).collect();
+                        let packed = PackedLimbs::new(PackedLimbs::width(bits), &br);
+                        let bp: Vec<_> = (0..terms).map(|j| packed.limb(j)).collect();
+                        let mut want = vec![0; len];
+                        k.dot_to(&mut want, &ar, &br);
+                        let mut got = vec![MaybeUninit::new(0); len];
+                        k.dot_write_packed(&mut got, &ar, &bp);
+                        // SAFETY: every word was initialized above.
+                        let got: Vec<u64> =
+                            got.iter().map(|x| unsafe { x.assume_init() }).collect();
+                        assert!(
+                            got == want,
+                            "{backend:?}, {bits}-bit q = {q}, length {len}, {terms} terms"
+                        );
+                    }
+                }
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if Backend::Ifma.cpu_supports() && std::arch::is_x86_feature_detected!("avx512vbmi") {
+            assert!(vectorized > 0, "the packed IFMA kernel never ran");
+        }
+    }
 
     /// Limb pairs written through `LimbSlot::dot_init` hold `dot_to`'s results;
     /// a proof for the wrong slot is refused.

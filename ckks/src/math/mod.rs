@@ -8,6 +8,7 @@ pub mod kernels;
 pub(crate) mod memory;
 pub mod modulus;
 pub mod ntt;
+pub(crate) mod packed;
 pub(crate) mod par;
 pub mod poly;
 pub mod primes;
