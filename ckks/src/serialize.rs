@@ -482,12 +482,8 @@ fn switching_from_wire(
         w.b.iter()
             .map(|p| poly_from_wire(params, p, Some(top), what))
             .collect::<Result<Vec<_>>>()?;
-    Ok(SwitchingKey {
-        a: expand_uniform(params, w.seed, top, b.len()),
-        b,
-        seed: w.seed,
-        params_id: params.id(),
-    })
+    let a = expand_uniform(params, w.seed, top, b.len());
+    Ok(SwitchingKey::from_parts(params, b, a, w.seed))
 }
 
 impl Wire for RelinKey {

@@ -31,6 +31,7 @@
 use crate::keys::SwitchingKey;
 use crate::math::kernels::{fill_limb_pairs, Kernels};
 use crate::math::ntt::SubMulTarget;
+use crate::math::packed::Packed;
 use crate::math::par::{for_each_limb, for_each_limb_pair};
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::conv::Prepared;
@@ -44,6 +45,14 @@ enum Second<'a> {
     AddInto(&'a mut RnsPoly<Eval>),
     /// Returned as a new polynomial (a rotation's `c1`).
     New,
+}
+
+/// One target limb's key halves `(b_j, a_j)` as the inner products read
+/// them: words, or packed ([`crate::math::packed`]) where the key keeps
+/// them so and the limb's kernels read them.
+enum KeyHalves<'a> {
+    Words([Vec<&'a [u64]>; 2]),
+    Packed([Vec<Packed<'a>>; 2]),
 }
 
 /// What every limb's steps share: the digits prepared for conversion.
@@ -89,12 +98,14 @@ impl<'a> Digits<'a> {
     /// Steps 1b and 2 on limb `t` of `Q_ℓ·P`: every digit in NTT form on
     /// that limb, in `buf` (a digit whose own primes include `t` is `c`
     /// itself there), and the two inner products with the key, written by
-    /// `write(kernels, digits, key_b, key_a)`.
+    /// `write(kernels, digits, key)`; the key's packed limbs are offered
+    /// with `packed`.
     fn on_limb<T>(
         &self,
         t: usize,
         buf: &mut [u64],
-        write: impl FnOnce(&Kernels<'_>, &[&[u64]], &[&[u64]], &[&[u64]]) -> T,
+        packed: bool,
+        write: impl FnOnce(&Kernels<'_>, &[&[u64]], KeyHalves<'a>) -> T,
     ) -> T {
         let n = self.rns.n();
         for ((j, table), out) in self.tables.iter().enumerate().zip(buf.chunks_exact_mut(n)) {
@@ -136,7 +147,14 @@ impl<'a> Digits<'a> {
                 .collect()
         };
         let k = Kernels::best(self.rns.modulus(self.ext, t));
-        write(&k, &digits, &limbs(&self.key.b), &limbs(&self.key.a))
+        let halves = (packed && k.reads_packed())
+            .then(|| self.key.packed_limb(self.rns, key_limb, digits.len()))
+            .flatten();
+        let key = match halves {
+            Some(halves) => KeyHalves::Packed(halves),
+            None => KeyHalves::Words([limbs(&self.key.b), limbs(&self.key.a)]),
+        };
+        write(&k, &digits, key)
     }
 }
 
@@ -199,9 +217,16 @@ fn key_switch(
     // converted, and the inverse transforms), so they are handed out first.
     let (acc0, mut acc1) = fill_limb_pairs(n, rns.limbs(d.ext), out_basis.q, |t, o0, o1| {
         with_scratch(digits * n, Wipe::No, |buf| {
-            d.on_limb(t, buf, |k, digits, kb, ka| {
-                let (x0, f0) = o0.dot_init(k, digits, kb);
-                let (x1, f1) = o1.dot_init(k, digits, ka);
+            d.on_limb(t, buf, true, |k, digits, key| {
+                let ((x0, f0), (x1, f1)) = match key {
+                    KeyHalves::Words([kb, ka]) => {
+                        (o0.dot_init(k, digits, &kb), o1.dot_init(k, digits, &ka))
+                    }
+                    KeyHalves::Packed([kb, ka]) => (
+                        o0.dot_init_packed(k, digits, &kb),
+                        o1.dot_init_packed(k, digits, &ka),
+                    ),
+                };
                 if t >= out_basis.q {
                     let plan = rns.plan(d.ext, t);
                     plan.inverse(x0);
@@ -330,9 +355,14 @@ mod tests {
         for t in 0..limbs {
             let mut buf = vec![0u64; d.tables.len() * n];
             let [a0, a1] = &mut acc;
-            d.on_limb(t, &mut buf, |k, digits, kb, ka| {
-                k.dot_to(a0.limb_mut(t), digits, kb);
-                k.dot_to(a1.limb_mut(t), digits, ka);
+            // The key's halves as words: the packed ones are what the
+            // switch under test reads.
+            d.on_limb(t, &mut buf, false, |k, digits, key| {
+                let KeyHalves::Words([kb, ka]) = key else {
+                    panic!("the words of the key were asked for");
+                };
+                k.dot_to(a0.limb_mut(t), digits, &kb);
+                k.dot_to(a1.limb_mut(t), digits, &ka);
             });
         }
         let [a0, a1] = acc;

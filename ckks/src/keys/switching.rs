@@ -13,11 +13,14 @@
 //! the same key serves every level. The uniform halves `a_j` are expanded
 //! from a 32-byte seed, so a key can be stored and sent at half size.
 
+use std::sync::OnceLock;
+
 use rand::{CryptoRng, Rng, RngCore};
 use zeroize::Zeroize;
 
 use crate::math::aligned::AlignedVec;
 use crate::math::kernels::Kernels;
+use crate::math::packed::{Packed, PackedLimbs};
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::{Basis, RnsContext};
 use crate::math::sampling;
@@ -30,6 +33,13 @@ pub struct SwitchingKey {
     pub(crate) a: Vec<RnsPoly<Eval>>,
     pub(crate) seed: [u8; 32],
     pub(crate) params_id: u64,
+    /// For each limb of `Q_L·P` whose kernels read packed operands
+    /// ([`Kernels::reads_packed`]), that limb of every `b_j`, then of every
+    /// `a_j`, in as few bytes per residue as the prime needs: what the key
+    /// switch's inner products read ([`crate::math::packed`]). Made by the
+    /// first switch with the key ([`Self::packed_limb`]): a key generated
+    /// and never used costs neither the time nor the memory.
+    packed: OnceLock<Vec<Option<PackedLimbs>>>,
 }
 
 /// The relinearization key: switches `s²` to `s`.
@@ -136,12 +146,59 @@ impl SwitchingKey {
                 bj
             })
             .collect();
+        Self::from_parts(params, b, a, seed)
+    }
+
+    /// The key with halves `b` and `a` (over `Q_L·P`, `a` expanded from
+    /// `seed`).
+    pub(crate) fn from_parts(
+        params: &Params,
+        b: Vec<RnsPoly<Eval>>,
+        a: Vec<RnsPoly<Eval>>,
+        seed: [u8; 32],
+    ) -> Self {
         Self {
             b,
             a,
             seed,
             params_id: params.id(),
+            packed: OnceLock::new(),
         }
+    }
+
+    /// Limb `limb` (of `Q_L·P`) of the first `digits` halves `b_j` and of
+    /// the first `digits` halves `a_j`, packed, if the key keeps them so;
+    /// the first call packs them all.
+    pub(crate) fn packed_limb(
+        &self,
+        rns: &RnsContext,
+        limb: usize,
+        digits: usize,
+    ) -> Option<[Vec<Packed<'_>>; 2]> {
+        let packed = self.packed.get_or_init(|| {
+            let top = self.b.first().map(RnsPoly::basis);
+            let n = rns.n();
+            (0..top.map_or(0, |t| rns.limbs(t)))
+                .map(|i| {
+                    let m = rns.modulus(top?, i);
+                    Kernels::best(m).reads_packed().then(|| {
+                        let limbs: Vec<&[u64]> = self
+                            .b
+                            .iter()
+                            .chain(&self.a)
+                            .map(|p| &p.data()[i * n..(i + 1) * n])
+                            .collect();
+                        PackedLimbs::new(PackedLimbs::width(m.bits()), &limbs)
+                    })
+                })
+                .collect()
+        });
+        let p = packed.get(limb)?.as_ref()?;
+        let dnum = self.b.len();
+        Some([
+            (0..digits).map(|j| p.limb(j)).collect(),
+            (0..digits).map(|j| p.limb(dnum + j)).collect(),
+        ])
     }
 
     /// Number of digits.
