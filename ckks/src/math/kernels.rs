@@ -1315,7 +1315,8 @@ macro_rules! simd_kernels {
         }
 
         /// The three products of a ciphertext multiplication on one limb
-        /// ([`Kernels::tensor_into`]), each operand word loaded once.
+        /// ([`crate::math::kernels::Kernels::tensor_into`]), each operand
+        /// word loaded once.
         ///
         /// # Safety
         /// As [`add_assign`]; every slice has the length of `d[0]`.

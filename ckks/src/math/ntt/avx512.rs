@@ -653,7 +653,7 @@ fn mirror(k: usize) -> usize {
 /// `D = 8/gap` pairs of a block with distinct twiddles (`e / (2·gap)`) take
 /// consecutive lanes, and the `gap` pairs sharing a twiddle sit `D` lanes
 /// apart (lane `(e mod 2·gap)·D + e / (2·gap)`), so that the twiddle vector
-/// is `D` consecutive table words repeated ([`small_twiddles`]). Returns
+/// is `D` consecutive table words repeated ([`Table::small`]). Returns
 /// `position[e]` (0..16, `≥ 8` = second vector).
 fn layout_positions(layout: Option<usize>, mirror: bool) -> [i64; 16] {
     let Some(gap) = layout else {
@@ -1675,9 +1675,10 @@ macro_rules! ntt_kernels {
             /// Three small-gap stages on `C` blocks held in registers, blocks
             /// `first…first + C`: the stages with `D0`, `D1`, `D2` distinct
             /// twiddles per block (gaps `8/D`) run `bfly` with twiddles from
-            /// `w`/`ws` ([`small_twiddles`]), told the stage's index in the
+            /// the tables ([`Table::small`]), told the stage's index in the
             /// four-stage small-gap pass (1, 2, 3); after stage `k` each
-            /// block moves to layout `chain[k]`.
+            /// block moves to layout `chain[k]`. `MIRROR` reads the tables
+            /// at the inverse's mirrored indices.
             #[inline]
             #[target_feature(enable = $feat)]
             fn small_gap_stages<
