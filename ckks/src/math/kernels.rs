@@ -1417,14 +1417,36 @@ macro_rules! simd_kernels {
             per: usize,
             c: &Consts,
         ) -> [V; U] {
+            // SAFETY: as guaranteed by the caller, the `LANES` words from
+            // `o < k + U·LANES` are inside every `b[j]`.
+            unsafe { dot_block_with(k, a, b, per, c, |y, o| ld(y.as_ptr().add(o))) }
+        }
+
+        /// [`dot_block`] with the second operands of any type, each vector
+        /// of them from `load(b[j], offset)`.
+        ///
+        /// # Safety
+        /// The CPU supports this module's features; every `a[j]` has at
+        /// least `k + U·LANES` elements, and `load` is safe to call at every
+        /// offset below `k + U·LANES` that is a multiple of `LANES`.
+        #[inline]
+        #[target_feature(enable = $feat)]
+        unsafe fn dot_block_with<const U: usize, B>(
+            k: usize,
+            a: &[&[u64]],
+            b: &[B],
+            per: usize,
+            c: &Consts,
+            load: impl Fn(&B, usize) -> V,
+        ) -> [V; U] {
             let mut res = [splat(0); U];
             for (block, (ca, cb)) in a.chunks(per).zip(b.chunks(per)).enumerate() {
                 let mut acc = [acc_zero(); U];
                 for (x, y) in ca.iter().zip(cb) {
                     for (u, s) in acc.iter_mut().enumerate() {
                         let o = k + u * LANES;
-                        // SAFETY: o + LANES ≤ k + U·LANES, within every operand.
-                        *s = unsafe { acc_mac(*s, ld(x.as_ptr().add(o)), ld(y.as_ptr().add(o))) };
+                        // SAFETY: o + LANES ≤ k + U·LANES, within every `a[j]`.
+                        *s = acc_mac(*s, unsafe { ld(x.as_ptr().add(o)) }, load(y, o));
                     }
                 }
                 // The first block's sum is the result so far: no addition
@@ -1793,13 +1815,18 @@ mod ifma {
         let width = b.first().map_or(1, Packed::width);
         debug_assert!(b.iter().all(|p| p.width() == width && p.len() == len));
         let (idx, mask) = widen_consts(width);
+        // SAFETY: the 64 bytes from any residue of a `Packed` are readable.
+        let widen = |y: &Packed<'_>, o: usize| unsafe {
+            let bytes = _mm512_loadu_si512(y.as_ptr().add(o * width).cast());
+            _mm512_maskz_permutexvar_epi8(mask, idx, bytes)
+        };
         let out = dst.as_mut_ptr().cast::<u64>();
         let step = 2 * LANES;
         let whole = s - s % step;
         for k in (0..whole).step_by(step) {
             // SAFETY: every operand has len ≥ k + step residues, and a
             // packed one 64 readable bytes after its last.
-            let r = unsafe { dot_block_packed::<2>(k, a, b, per, &c, idx, mask) };
+            let r = unsafe { dot_block_with::<2, _>(k, a, b, per, &c, widen) };
             for (u, &v) in r.iter().enumerate() {
                 // SAFETY: k + (u + 1)·LANES ≤ whole ≤ len.
                 unsafe { st(out.add(k + u * LANES), v) };
@@ -1807,7 +1834,7 @@ mod ifma {
         }
         for k in (whole..s).step_by(LANES) {
             // SAFETY: as above, with one vector.
-            let r = unsafe { dot_block_packed::<1>(k, a, b, per, &c, idx, mask) };
+            let r = unsafe { dot_block_with::<1, _>(k, a, b, per, &c, widen) };
             // SAFETY: k + LANES ≤ s ≤ len.
             unsafe { st(out.add(k), r[0]) };
         }
@@ -1817,48 +1844,6 @@ mod ifma {
                 a.iter().zip(b).map(|(x, y)| (x[k], y.get(k))),
             ));
         }
-    }
-
-    /// `dot_block` with the second operands packed.
-    ///
-    /// # Safety
-    /// As [`dot_write_packed`]; every operand has at least `k + U·LANES`
-    /// residues.
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512ifma,avx512vbmi")]
-    unsafe fn dot_block_packed<const U: usize>(
-        k: usize,
-        a: &[&[u64]],
-        b: &[Packed<'_>],
-        per: usize,
-        c: &Consts,
-        idx: V,
-        mask: u64,
-    ) -> [V; U] {
-        let mut res = [splat(0); U];
-        for (block, (ca, cb)) in a.chunks(per).zip(b.chunks(per)).enumerate() {
-            let mut acc = [acc_zero(); U];
-            for (x, y) in ca.iter().zip(cb) {
-                for (u, s) in acc.iter_mut().enumerate() {
-                    let o = k + u * LANES;
-                    // SAFETY: o + LANES ≤ k + U·LANES, within `x`; the 64
-                    // bytes from residue `o` of `y` are readable (`Packed`).
-                    let (xv, yv) = unsafe {
-                        let bytes = _mm512_loadu_si512(y.as_ptr().add(o * y.width()).cast());
-                        (
-                            ld(x.as_ptr().add(o)),
-                            _mm512_maskz_permutexvar_epi8(mask, idx, bytes),
-                        )
-                    };
-                    *s = acc_mac(*s, xv, yv);
-                }
-            }
-            for (r, s) in res.iter_mut().zip(acc) {
-                let x = acc_reduce(s, c);
-                *r = if block == 0 { x } else { add_mod(*r, x, c) };
-            }
-        }
-        res
     }
 }
 
