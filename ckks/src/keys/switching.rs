@@ -20,6 +20,7 @@ use zeroize::Zeroize;
 
 use crate::math::aligned::AlignedVec;
 use crate::math::kernels::Kernels;
+use crate::math::ntt::Backend;
 use crate::math::packed::{Packed, PackedLimbs};
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::{Basis, RnsContext};
@@ -33,8 +34,8 @@ pub struct SwitchingKey {
     pub(crate) a: Vec<RnsPoly<Eval>>,
     pub(crate) seed: [u8; 32],
     pub(crate) params_id: u64,
-    /// For each limb of `Q_L·P` whose kernels read packed operands
-    /// ([`Kernels::reads_packed`]), that limb of every `b_j`, then of every
+    /// For each limb of `Q_L·P` whose IFMA kernels read packed operands on
+    /// this CPU ([`Kernels::reads_packed`]), that limb of every `b_j`, then of every
     /// `a_j`, in as few bytes per residue as the prime needs: what the key
     /// switch's inner products read ([`crate::math::packed`]). Made by the
     /// first switch with the key ([`Self::packed_limb`]): a key generated
@@ -181,7 +182,12 @@ impl SwitchingKey {
             (0..top.map_or(0, |t| rns.limbs(t)))
                 .map(|i| {
                     let m = rns.modulus(top?, i);
-                    Kernels::best(m).reads_packed().then(|| {
+                    // Whether the CPU's IFMA kernels would read them, not
+                    // whether the backend in force now does: a backend
+                    // forced for a while does not leave the key unpacked.
+                    let readable =
+                        Kernels::with(Backend::Ifma, m).is_some_and(|k| k.reads_packed());
+                    readable.then(|| {
                         let limbs: Vec<&[u64]> = self
                             .b
                             .iter()
