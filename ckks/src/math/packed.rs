@@ -133,6 +133,10 @@ impl Packed<'_> {
 
     /// The first byte; `width·len() + 64` bytes from it are readable.
     #[must_use]
+    #[cfg_attr(
+        not(target_arch = "x86_64"),
+        allow(dead_code, reason = "read by the x86-64 kernels")
+    )]
     pub(crate) fn as_ptr(&self) -> *const u8 {
         self.bytes.as_ptr()
     }
