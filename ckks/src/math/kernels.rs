@@ -611,12 +611,8 @@ impl<'a> LimbSlot<'a> {
         b: &[&[u64]],
     ) -> (&'a mut [u64], Filled) {
         k.dot_write(self.words, a, b);
-        let words: *mut [MaybeUninit<u64>] = self.words;
-        // SAFETY: `dot_write` initialized every word of the limb, and
-        // `MaybeUninit<u64>` has the layout of `u64`; the slot is consumed,
-        // so the returned slice is the only reference to the words.
-        let init = unsafe { &mut *(words as *mut [u64]) };
-        (init, Filled(self.id))
+        // SAFETY: `dot_write` initialized every word of the limb.
+        unsafe { self.written() }
     }
 
     /// [`Self::dot_init`] with the second operands packed
@@ -631,8 +627,19 @@ impl<'a> LimbSlot<'a> {
         b: &[crate::math::packed::Packed<'_>],
     ) -> (&'a mut [u64], Filled) {
         k.dot_write_packed(self.words, a, b);
+        // SAFETY: `dot_write_packed` initialized every word of the limb.
+        unsafe { self.written() }
+    }
+
+    /// The limb as initialized words, with the proof.
+    ///
+    /// # Safety
+    /// Every word of the limb has been written.
+    unsafe fn written(self) -> (&'a mut [u64], Filled) {
         let words: *mut [MaybeUninit<u64>] = self.words;
-        // SAFETY: as in `dot_init`: every word was written.
+        // SAFETY: the words are initialized (caller), and `MaybeUninit<u64>`
+        // has the layout of `u64`; the slot is consumed, so the returned
+        // slice is the only reference to the words.
         let init = unsafe { &mut *(words as *mut [u64]) };
         (init, Filled(self.id))
     }
