@@ -998,6 +998,29 @@ mod scalar {
     }
 }
 
+/// `dot_terms::<U, T, B>` for a lazy block of `T` terms, where `T` is one
+/// of those listed and `U > 1` (the dot products' main loop), else
+/// `dot_terms_any` (inside [`simd_kernels`]). Unrolled, each operand limb
+/// is read by load instructions of its own, each advancing by one fixed
+/// stride per step, which the core's per-instruction stride prefetcher
+/// follows into the first-level cache; in a loop over the terms the same
+/// loads jump from limb to limb, and every step waited on the second-level
+/// cache.
+#[cfg(target_arch = "x86_64")]
+macro_rules! unrolled_terms {
+    ($u:ident, $b:ident, $k:expr, $ca:expr, $cb:expr, $load:expr; $($t:literal)*) => {
+        match $ca.len() {
+            $($t if $u > 1 => dot_terms::<$u, $t, $b>(
+                $k,
+                $ca.try_into().expect("length matched"),
+                $cb.try_into().expect("length matched"),
+                &$load,
+            ),)*
+            _ => dot_terms_any::<$u, $b>($k, $ca, $cb, &$load),
+        }
+    };
+}
+
 /// The loops of every kernel over a limb, around a vector module's lane
 /// operations (`V`, `LANES`, `ld`, `st`, `splat`, `Consts`, `consts`,
 /// `add_mod`, `sub_mod`, `neg_mod`, `mul_mod`, `shoup_const`, `mul_shoup`,
@@ -1448,14 +1471,12 @@ macro_rules! simd_kernels {
         ) -> [V; U] {
             let mut res = [splat(0); U];
             for (block, (ca, cb)) in a.chunks(per).zip(b.chunks(per)).enumerate() {
-                let mut acc = [acc_zero(); U];
-                for (x, y) in ca.iter().zip(cb) {
-                    for (u, s) in acc.iter_mut().enumerate() {
-                        let o = k + u * LANES;
-                        // SAFETY: o + LANES ≤ k + U·LANES, within every `a[j]`.
-                        *s = acc_mac(*s, unsafe { ld(x.as_ptr().add(o)) }, load(y, o));
-                    }
-                }
+                // SAFETY: as guaranteed by the caller.
+                let acc = unsafe {
+                    // The main loop (`U > 1`) with the terms unrolled, for as
+                    // many as a key switch of up to eight digits has.
+                    unrolled_terms!(U, B, k, ca, cb, load; 1 2 3 4 5 6 7 8)
+                };
                 // The first block's sum is the result so far: no addition
                 // (a key switch has fewer digits than a block holds).
                 for (r, s) in res.iter_mut().zip(acc) {
@@ -1464,6 +1485,54 @@ macro_rules! simd_kernels {
                 }
             }
             res
+        }
+
+        /// The lazy sums of `T` products per lane, the terms unrolled: each
+        /// operand has its own loads, whose addresses advance by a fixed
+        /// stride from one step to the next.
+        ///
+        /// # Safety
+        /// As [`dot_block_with`].
+        #[inline]
+        #[target_feature(enable = $feat)]
+        unsafe fn dot_terms<const U: usize, const T: usize, B>(
+            k: usize,
+            a: &[&[u64]; T],
+            b: &[B; T],
+            load: &impl Fn(&B, usize) -> V,
+        ) -> [Acc; U] {
+            let mut acc = [acc_zero(); U];
+            for t in 0..T {
+                for (u, s) in acc.iter_mut().enumerate() {
+                    let o = k + u * LANES;
+                    // SAFETY: o + LANES ≤ k + U·LANES, within every `a[j]`.
+                    *s = acc_mac(*s, unsafe { ld(a[t].as_ptr().add(o)) }, load(&b[t], o));
+                }
+            }
+            acc
+        }
+
+        /// [`dot_terms`] for any number of terms.
+        ///
+        /// # Safety
+        /// As [`dot_block_with`].
+        #[inline]
+        #[target_feature(enable = $feat)]
+        unsafe fn dot_terms_any<const U: usize, B>(
+            k: usize,
+            a: &[&[u64]],
+            b: &[B],
+            load: &impl Fn(&B, usize) -> V,
+        ) -> [Acc; U] {
+            let mut acc = [acc_zero(); U];
+            for (x, y) in a.iter().zip(b) {
+                for (u, s) in acc.iter_mut().enumerate() {
+                    let o = k + u * LANES;
+                    // SAFETY: o + LANES ≤ k + U·LANES, within every `a[j]`.
+                    *s = acc_mac(*s, unsafe { ld(x.as_ptr().add(o)) }, load(y, o));
+                }
+            }
+            acc
         }
 
         /// # Safety
