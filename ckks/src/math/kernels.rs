@@ -1002,10 +1002,11 @@ mod scalar {
 /// of those listed and `U > 1` (the dot products' main loop), else
 /// `dot_terms_any` (inside [`simd_kernels`]). Unrolled, each operand limb
 /// is read by load instructions of its own, each advancing by one fixed
-/// stride per step, which the core's per-instruction stride prefetcher
-/// follows into the first-level cache; in a loop over the terms the same
-/// loads jump from limb to limb, and every step waited on the second-level
-/// cache.
+/// stride per step, a pattern the core's per-instruction prefetchers can
+/// follow; in a loop over the terms the same loads jump from limb to limb,
+/// and a profile put most of the loop's samples just after its loads. The
+/// unrolled sums made a `seed` key switch a few per cent faster
+/// (`docs/key-switching.md`).
 #[cfg(target_arch = "x86_64")]
 macro_rules! unrolled_terms {
     ($u:ident, $b:ident, $k:expr, $ca:expr, $cb:expr, $load:expr; $($t:literal)*) => {
