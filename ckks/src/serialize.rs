@@ -29,8 +29,11 @@ use crate::meta::Scale;
 use crate::params::Params;
 use crate::plaintext::Plaintext;
 
-/// Version of the byte format written by this crate.
-pub const FORMAT_VERSION: u16 = 1;
+/// Version of the byte format written by this crate. Version 2: the Galois
+/// key of `σ_g` switches from `s` to `σ_g^{-1}(s)` (a rotation applies
+/// `σ_g` after its key switch); in version 1 it switched from `σ_g(s)` to
+/// `s`, so such keys are refused rather than read with the wrong meaning.
+pub const FORMAT_VERSION: u16 = 2;
 const MAGIC: [u8; 4] = *b"CKKS";
 
 /// What an envelope holds.
@@ -616,8 +619,10 @@ mod tests {
         let mut bad = bytes.clone();
         bad[0] = b'X';
         assert!(peek(&bad).is_err());
-        let mut newer = bytes;
-        newer[4] = 2;
-        assert!(peek(&newer).is_err());
+        for version in [FORMAT_VERSION - 1, FORMAT_VERSION + 1] {
+            let mut other = bytes.clone();
+            other[4..6].copy_from_slice(&version.to_le_bytes());
+            assert!(peek(&other).is_err(), "version {version}");
+        }
     }
 }

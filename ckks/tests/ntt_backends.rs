@@ -2,6 +2,11 @@
 //! A backend the CPU supports that this test did not run is a failure, not a
 //! skip; a backend the CPU lacks is reported.
 
+use std::mem::MaybeUninit;
+
+use ckks::math::automorphism::{
+    galois_element_conjugate, galois_element_for_step, EvalPermutation,
+};
 use ckks::math::kernels::Kernels;
 use ckks::math::ntt::{Backend, NttPlan, SubMulTarget};
 use ckks::math::primes::{is_prime, ntt_primes_below};
@@ -128,6 +133,36 @@ fn check_backend(backend: Backend) -> usize {
                     let mut want_in_place = x.clone();
                     scalar_k.sub_mul_scalar_assign(&mut want_in_place, &want, w);
                     let mut scratch = vec![0; n];
+                    // Written through an automorphism into a new limb (a
+                    // rotation), with `out` added first and without.
+                    let g = [galois_element_for_step(3, n), galois_element_conjugate(n)]
+                        [log_n as usize % 2];
+                    let perm = EvalPermutation::new(n, g);
+                    for a in [Some(out.as_slice()), None] {
+                        let mut sum = a.map_or_else(|| vec![0; n], <[u64]>::to_vec);
+                        scalar_k.sub_mul_scalar_add(&mut sum, &x, &want, w);
+                        let want_perm: Vec<u64> =
+                            perm.perm().iter().map(|&i| sum[i as usize]).collect();
+                        // Words the step fails to write keep this value.
+                        let mut got = vec![MaybeUninit::new(u64::MAX); n];
+                        let target = SubMulTarget::Permuted {
+                            x: &x,
+                            a,
+                            out: &mut got,
+                            perm: &perm,
+                        };
+                        plan.forward_centered_sub_mul(&mut scratch, &src, p, w, target);
+                        // SAFETY: every word was initialized above.
+                        let got: Vec<u64> =
+                            got.iter().map(|v| unsafe { v.assume_init() }).collect();
+                        assert_eq!(
+                            got,
+                            want_perm,
+                            "{backend:?} forward_centered_sub_mul (permuted by {g}, adding: {}), \
+                             N = {n}, q = {q}, p = {p}",
+                            a.is_some()
+                        );
+                    }
                     let target = SubMulTarget::AddInto {
                         x: &x,
                         out: &mut out,

@@ -24,6 +24,14 @@ fn every_object_round_trips_and_still_works() {
     let rk2 = RelinKey::from_bytes(&params, &rk.to_bytes(&params)).unwrap();
     let gk2 = GaloisKeys::from_bytes(&params, &gk.to_bytes(&params)).unwrap();
     assert_eq!(gk2.len(), 3);
+    // Galois keys of format version 1 switched the other way: refused.
+    let mut old = gk.to_bytes(&params);
+    old[4..6].copy_from_slice(&1u16.to_le_bytes());
+    let e = GaloisKeys::from_bytes(&params, &old).unwrap_err();
+    assert!(
+        e.to_string().contains("format version 1 is not supported"),
+        "{e}"
+    );
     // Seeded keys: about half the raw size of (b, a).
     let raw = 2 * params.dnum() * (params.max_level() + 2) * params.n() * 8;
     let stored = rk.to_bytes(&params).len();

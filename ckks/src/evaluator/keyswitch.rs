@@ -28,7 +28,11 @@
 //! limbs' steps 1 and 2; the result does not depend on the number of
 //! threads. See `docs/key-switching.md`.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use crate::keys::SwitchingKey;
+use crate::math::aligned::AlignedVec;
+use crate::math::automorphism::EvalPermutation;
 use crate::math::kernels::{fill_limb_pairs, Kernels};
 use crate::math::ntt::SubMulTarget;
 use crate::math::packed::Packed;
@@ -39,12 +43,12 @@ use crate::math::rns::{Basis, ModUpTable, RnsContext};
 use crate::math::scratch::{with_scratch, Wipe};
 use crate::params::Params;
 
-/// Where [`key_switch`] puts `k1`.
-enum Second<'a> {
-    /// Added into this polynomial over `Q_ℓ` (a product's `d1`).
-    AddInto(&'a mut RnsPoly<Eval>),
-    /// Returned as a new polynomial (a rotation's `c1`).
-    New,
+/// Where [`key_switch`] puts `(k0, k1)`.
+enum Sink<'a> {
+    /// Added into these polynomials over `Q_ℓ` (a product's `d0`, `d1`).
+    AddInto(&'a mut RnsPoly<Eval>, &'a mut RnsPoly<Eval>),
+    /// `(σ(c0 + k0), σ(k1))` returned as new polynomials (a rotation).
+    Permuted(&'a RnsPoly<Eval>, &'a EvalPermutation),
 }
 
 /// One target limb's key halves `(b_j, a_j)` as the inner products read
@@ -173,40 +177,42 @@ pub(crate) fn key_switch_add(
     out0: &mut RnsPoly<Eval>,
     out1: &mut RnsPoly<Eval>,
 ) {
-    key_switch(params, c_coeff, c_eval, key, out0, Second::AddInto(out1));
+    key_switch(params, c_coeff, c_eval, key, Sink::AddInto(out0, out1));
 }
 
-/// [`key_switch_add`] with `k1` returned as a new polynomial (a rotation:
-/// `out0` is the permuted `c0`, `k1` the new `c1`).
+/// The key switch of a rotation's `c1` (a ciphertext's, public), then the
+/// automorphism `σ` of the result plus `(c0, 0)`: the new ciphertext
+/// `(σ(c0 + k0), σ(k1))`, each word written once, as ModDown's last step
+/// puts it in place. With `key` from `s` to `σ^{-1}(s)`, it decrypts under
+/// `s` to `σ` of what `(c0, c1)` decrypts to.
 ///
 /// # Panics
-/// If `out0` is not over the primes of `c` (an internal bug).
-pub(crate) fn key_switch_new(
+/// If `c0` is not over the primes of `c` (an internal bug).
+pub(crate) fn key_switch_permuted(
     params: &Params,
     c_coeff: &RnsPoly<Coeff>,
     c_eval: &RnsPoly<Eval>,
     key: &SwitchingKey,
-    out0: &mut RnsPoly<Eval>,
-) -> RnsPoly<Eval> {
-    key_switch(params, c_coeff, c_eval, key, out0, Second::New)
-        .expect("key_switch returns k1 when asked for a new polynomial")
+    c0: &RnsPoly<Eval>,
+    perm: &EvalPermutation,
+) -> (RnsPoly<Eval>, RnsPoly<Eval>) {
+    key_switch(params, c_coeff, c_eval, key, Sink::Permuted(c0, perm))
+        .expect("key_switch returns the new polynomials when asked")
 }
 
-/// [`key_switch_add`] and [`key_switch_new`]: `k1` as `second` says,
-/// returned with [`Second::New`].
+/// [`key_switch_add`] and [`key_switch_permuted`]: the results as `sink`
+/// says, returned with [`Sink::Permuted`].
 fn key_switch(
     params: &Params,
     c_coeff: &RnsPoly<Coeff>,
     c_eval: &RnsPoly<Eval>,
     key: &SwitchingKey,
-    out0: &mut RnsPoly<Eval>,
-    second: Second<'_>,
-) -> Option<RnsPoly<Eval>> {
+    sink: Sink<'_>,
+) -> Option<(RnsPoly<Eval>, RnsPoly<Eval>)> {
     let rns = params.rns();
     let n = rns.n();
     let level = c_coeff.basis().q - 1;
     let out_basis = Basis::level(level);
-    assert_eq!(out0.basis(), out_basis, "key switch into other primes");
     let d = Digits::new(params, c_coeff, c_eval, key);
     let digits = d.tables.len();
 
@@ -215,7 +221,7 @@ fn key_switch(
     // special limbs go back to coefficient form for ModDown at once, while
     // they are in the cache. They carry the most work (every digit
     // converted, and the inverse transforms), so they are handed out first.
-    let (acc0, mut acc1) = fill_limb_pairs(n, rns.limbs(d.ext), out_basis.q, |t, o0, o1| {
+    let (acc0, acc1) = fill_limb_pairs(n, rns.limbs(d.ext), out_basis.q, |t, o0, o1| {
         with_scratch(digits * n, Wipe::No, |buf| {
             d.on_limb(t, buf, true, |k, digits, key| {
                 let ((x0, f0), (x1, f1)) = match key {
@@ -243,7 +249,7 @@ fn key_switch(
     // limb, times P^{-1} mod q_i, into the target. The converter takes the
     // centred representative of [x]_P ([`mod_down`]).
     let (q0, p0) = acc0.split_at(out_basis.q * n);
-    let (q1, p1) = acc1.split_at_mut(out_basis.q * n);
+    let (q1, p1) = acc1.split_at(out_basis.q * n);
     let conv = rns.moddown(level);
     let (src0, src1): (Vec<&[u64]>, Vec<&[u64]>) =
         (p0.chunks_exact(n).collect(), p1.chunks_exact(n).collect());
@@ -251,32 +257,79 @@ fn key_switch(
         conv.prepare_centered_public(&src0),
         conv.prepare_centered_public(&src1),
     );
-    let limb_step = |i: usize, o0: &mut [u64], second: SubMulTarget<'_>| {
+    let limb_step = |i: usize, first: SubMulTarget<'_>, second: SubMulTarget<'_>| {
         let plan = rns.plan(out_basis, i);
         let w = rns.p_inv_mod_q(i);
-        let x0 = &q0[i * n..(i + 1) * n];
         with_scratch(n, Wipe::No, |y| {
-            let first = SubMulTarget::AddInto { x: x0, out: o0 };
             conv.convert_centered_forward_sub_mul(&prep0, i, plan, y, w, first);
             conv.convert_centered_forward_sub_mul(&prep1, i, plan, y, w, second);
         });
     };
-    match second {
-        Second::AddInto(out1) => {
-            assert_eq!(out1.basis(), out_basis, "key switch into other primes");
-            let q1 = &*q1;
+    match sink {
+        Sink::AddInto(out0, out1) => {
+            assert!(
+                out0.basis() == out_basis && out1.basis() == out_basis,
+                "key switch into other primes"
+            );
             for_each_limb_pair(n, out0.data_mut(), out1.data_mut(), |i, o0, o1| {
-                let x1 = &q1[i * n..(i + 1) * n];
-                limb_step(i, o0, SubMulTarget::AddInto { x: x1, out: o1 });
+                limb_step(
+                    i,
+                    SubMulTarget::AddInto {
+                        x: &q0[i * n..(i + 1) * n],
+                        out: o0,
+                    },
+                    SubMulTarget::AddInto {
+                        x: &q1[i * n..(i + 1) * n],
+                        out: o1,
+                    },
+                );
             });
             None
         }
-        Second::New => {
-            for_each_limb_pair(n, out0.data_mut(), q1, |i, o0, x1| {
-                limb_step(i, o0, SubMulTarget::InPlace(x1));
-            });
+        Sink::Permuted(c0, perm) => {
+            assert_eq!(c0.basis(), out_basis, "key switch into other primes");
+            let len = out_basis.q * n;
+            let (mut r0, mut r1) = (
+                AlignedVec::with_capacity(len),
+                AlignedVec::with_capacity(len),
+            );
+            let written = AtomicUsize::new(0);
+            for_each_limb_pair(
+                n,
+                &mut r0.spare_capacity_mut()[..len],
+                &mut r1.spare_capacity_mut()[..len],
+                |i, o0, o1| {
+                    limb_step(
+                        i,
+                        SubMulTarget::Permuted {
+                            x: &q0[i * n..(i + 1) * n],
+                            a: Some(c0.limb(i)),
+                            out: o0,
+                            perm,
+                        },
+                        SubMulTarget::Permuted {
+                            x: &q1[i * n..(i + 1) * n],
+                            a: None,
+                            out: o1,
+                            perm,
+                        },
+                    );
+                    written.fetch_add(1, Ordering::Relaxed);
+                },
+            );
+            assert_eq!(written.into_inner(), out_basis.q, "a limb was not written");
+            // SAFETY: every limb of both arrays, inside the capacity
+            // reserved above, went to a `Permuted` target, which writes
+            // every word of its limb.
+            unsafe {
+                r0.set_len(len);
+                r1.set_len(len);
+            }
             drop((prep0, prep1));
-            Some(RnsPoly::from_raw(rns, d.ext, acc1).into_truncated(level))
+            Some((
+                RnsPoly::from_raw(rns, out_basis, r0),
+                RnsPoly::from_raw(rns, out_basis, r1),
+            ))
         }
     }
 }
@@ -402,10 +455,22 @@ mod tests {
                 assert!(out0 == want0, "{spec:?}, level {level}: k0 added");
                 assert!(out1 == want1, "{spec:?}, level {level}: k1 added");
 
-                let mut out0 = u0;
-                let new = key_switch_new(&params, &c_coeff, &c_eval, &rk.0, &mut out0);
-                assert!(out0 == want0, "{spec:?}, level {level}: k0 beside a new k1");
-                assert!(new == k1, "{spec:?}, level {level}: k1 new");
+                // A rotation's switch: (σ(u0 + k0), σ(k1)), the permutation
+                // in ModDown's last step, for a rotation and conjugation.
+                let conj = crate::math::automorphism::galois_element_conjugate(n);
+                for g in [5, 5u64.pow(7) % (2 * n as u64), conj] {
+                    let perm = EvalPermutation::new(n, g);
+                    let mut sum = u0.clone();
+                    sum.add_assign(rns, &k0);
+                    let (want0, want1) = (perm.apply(rns, &sum), perm.apply(rns, &k1));
+                    let (new0, new1) =
+                        key_switch_permuted(&params, &c_coeff, &c_eval, &rk.0, &u0, &perm);
+                    assert!(
+                        new0 == want0,
+                        "{spec:?}, level {level}, g = {g}: σ(c0 + k0)"
+                    );
+                    assert!(new1 == want1, "{spec:?}, level {level}, g = {g}: σ(k1)");
+                }
             }
         }
     }

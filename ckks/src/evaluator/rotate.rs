@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::keyswitch::key_switch_new;
+use super::keyswitch::key_switch_permuted;
 use super::Evaluator;
 use crate::ciphertext::Ciphertext;
 use crate::error::{Error, Result};
@@ -10,7 +10,6 @@ use crate::keys::{GaloisKeys, SwitchingKey};
 use crate::math::automorphism::{
     galois_element_conjugate, galois_element_for_step, EvalPermutation,
 };
-use crate::math::par::join;
 use crate::meta::Scale;
 
 /// Non-adjacent form of `x`: signed powers of two, fewest non-zero terms.
@@ -53,15 +52,8 @@ impl Evaluator {
         let perm = self.permutation(g);
         // σ(c0) is needed only at the end of the key switch: on a pool of
         // several threads it is permuted while σ(c1) goes to coefficient form.
-        let (mut c0, (c1, c1_coeff)) = join(
-            || perm.apply(rns, &a.c0),
-            || {
-                let c1 = perm.apply(rns, &a.c1);
-                let c1_coeff = c1.to_coeff(rns);
-                (c1, c1_coeff)
-            },
-        );
-        let c1 = key_switch_new(&self.params, &c1_coeff, &c1, key, &mut c0);
+        let c1_coeff = a.c1.to_coeff(rns);
+        let (c0, c1) = key_switch_permuted(&self.params, &c1_coeff, &a.c1, key, &a.c0, &perm);
         Ciphertext {
             c0,
             c1,

@@ -12,7 +12,7 @@ use super::secret::SecretKey;
 use super::switching::{expand_uniform, key_gaussian_eval, RelinKey, SwitchingKey};
 use crate::error::Result;
 use crate::math::automorphism::{
-    galois_element_conjugate, galois_element_for_step, EvalPermutation,
+    galois_element_conjugate, galois_element_for_step, galois_element_inverse, EvalPermutation,
 };
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::Basis;
@@ -179,9 +179,11 @@ impl KeyGenerator {
             .zip(seeds.par_iter())
             .map(|(&g, &seed)| {
                 let mut key_rng = crate::rng::from_seed(seed);
-                let mut s_g = self.automorphism_of_secret(sk, g);
-                let key = SwitchingKey::generate(&self.params, &neg_s, &s_g, &mut key_rng);
-                s_g.zeroize();
+                // From `s` to `σ_g^{-1}(s)`: a rotation switches `c1` first
+                // and applies `σ_g` to the result (`Evaluator::rotate`).
+                let mut neg_s_g = self.automorphism_of(&neg_s, galois_element_inverse(g, n));
+                let key = SwitchingKey::generate(&self.params, &neg_s_g, &sk.eval, &mut key_rng);
+                neg_s_g.zeroize();
                 (g, key)
             })
             .collect();
@@ -193,9 +195,9 @@ impl KeyGenerator {
         })
     }
 
-    /// `σ_g(s)` in NTT form over `Q_L·P`.
-    fn automorphism_of_secret(&self, sk: &SecretKey, g: u64) -> RnsPoly<Eval> {
+    /// `σ_g(s)` of a secret `s` in NTT form over `Q_L·P`.
+    fn automorphism_of(&self, s: &RnsPoly<Eval>, g: u64) -> RnsPoly<Eval> {
         let rns = self.params.rns();
-        EvalPermutation::new(rns.n(), g).apply(rns, &sk.eval)
+        EvalPermutation::new(rns.n(), g).apply(rns, s)
     }
 }

@@ -16,25 +16,34 @@ use crate::math::rns::RnsContext;
 #[must_use]
 pub fn galois_element_for_step(step: i64, n: usize) -> u64 {
     let slots = (n / 2) as i64;
-    let k = step.rem_euclid(slots) as u64;
+    pow_mod_2n(5, step.rem_euclid(slots) as u64, n)
+}
+
+/// `base^e mod 2N`.
+fn pow_mod_2n(base: u64, mut e: u64, n: usize) -> u64 {
     let two_n = 2 * n as u64;
-    let mut g = 1u64;
-    let mut base = 5u64;
-    let mut e = k;
+    let (mut r, mut base) = (1u64, base % two_n);
     while e > 0 {
         if e & 1 == 1 {
-            g = g * base % two_n;
+            r = r * base % two_n;
         }
         base = base * base % two_n;
         e >>= 1;
     }
-    g
+    r
 }
 
 /// The Galois element of complex conjugation, `X ↦ X^{-1} = X^{2N−1}`.
 #[must_use]
 pub fn galois_element_conjugate(n: usize) -> u64 {
     2 * n as u64 - 1
+}
+
+/// The Galois element of `σ_g^{-1}` for ring degree `n`: `g^{-1} mod 2N`,
+/// which is `g^{N−1}` (the odd residues mod `2N` form a group of order `N`).
+#[must_use]
+pub fn galois_element_inverse(g: u64, n: usize) -> u64 {
+    pow_mod_2n(g, n as u64 - 1, n)
 }
 
 /// Applies `σ_g` to one limb in coefficient form:
@@ -86,6 +95,9 @@ pub struct EvalPermutation {
     /// Per output block: the source block in the low 32 bits, the source
     /// lane of word `i` in bits `32 + 3i …`; `None` if `N < 8`.
     moves: Option<Vec<u64>>,
+    /// The same moves per source block: the output block in the low 32
+    /// bits, the lanes as in `moves` ([`Self::scatter`]).
+    scatter: Option<Vec<u64>>,
 }
 
 impl EvalPermutation {
@@ -112,7 +124,60 @@ impl EvalPermutation {
             n < 8 || moves.is_some(),
             "σ_g maps aligned blocks onto aligned blocks"
         );
-        Self { perm, moves }
+        // Every source block is one output block's (`perm` is a
+        // permutation), so each entry is written exactly once.
+        let scatter = moves.as_ref().map(|moves| {
+            let mut scatter = vec![0u64; moves.len()];
+            for (b, &mv) in moves.iter().enumerate() {
+                scatter[mv as u32 as usize] = (mv & !u64::from(u32::MAX)) | b as u64;
+            }
+            scatter
+        });
+        Self {
+            perm,
+            moves,
+            scatter,
+        }
+    }
+
+    /// The block moves by source block: move `s` puts block `s` of the
+    /// input, its lanes reordered as the high half says (as in
+    /// [`Kernels::permute_blocks_into`]), at the output block of its low
+    /// half. Every output block is named once. `None` if `N < 8`.
+    #[cfg(target_arch = "x86_64")]
+    #[must_use]
+    pub(crate) fn scatter(&self) -> Option<&[u64]> {
+        self.scatter.as_deref()
+    }
+
+    /// Writes `σ_g(input)` into `out` (one limb in NTT form), every word.
+    ///
+    /// # Panics
+    /// If `input` or `out` is not `N` long.
+    pub fn write(&self, input: &[u64], out: &mut [std::mem::MaybeUninit<u64>]) {
+        assert!(
+            input.len() == self.perm.len() && out.len() == self.perm.len(),
+            "automorphism write: lengths {} and {} must equal N = {}",
+            input.len(),
+            out.len(),
+            self.perm.len()
+        );
+        match &self.scatter {
+            // Block by block from the source, as the vector kernels do.
+            Some(scatter) => {
+                for (block, &mv) in input.chunks_exact(8).zip(scatter) {
+                    let dst = &mut out[8 * (mv as u32 as usize)..][..8];
+                    for (i, o) in dst.iter_mut().enumerate() {
+                        o.write(block[(mv >> (32 + 3 * i)) as usize & 7]);
+                    }
+                }
+            }
+            None => {
+                for (o, &p) in out.iter_mut().zip(&self.perm) {
+                    o.write(input[p as usize]);
+                }
+            }
+        }
     }
 
     /// `out[k] = in[perm[k]]`.

@@ -13,22 +13,6 @@ fn parallel(items: usize) -> bool {
     items > 1 && rayon::current_num_threads() > 1
 }
 
-/// Runs `a` and `b`, on two threads of the pool when it has several, else
-/// one after the other on the calling thread.
-pub(crate) fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
-where
-    A: FnOnce() -> RA + Send,
-    B: FnOnce() -> RB + Send,
-    RA: Send,
-    RB: Send,
-{
-    if parallel(2) {
-        rayon::join(a, b)
-    } else {
-        (a(), b())
-    }
-}
-
 /// Runs `f(i, limb)` on every `n`-element limb of `data` (words, or words
 /// still to be written).
 pub(crate) fn for_each_limb<T, F>(n: usize, data: &mut [T], f: F)

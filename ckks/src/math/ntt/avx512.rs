@@ -962,15 +962,39 @@ impl Centring {
 enum Finish {
     /// Back into the transformed array.
     InPlace,
-    /// ModDown's last step: `o[i] ← o[i] + (x[i] − y[i])·w` (`add`) or
-    /// `o[i] ← (x[i] − y[i])·w`, for `x`, `o` (which may be the same array)
-    /// of `N` words below `q`, and `w < q` with its Shoup constant.
+    /// ModDown's last step: `r[i] = a[i] + (x[i] − y[i])·w` (`a` not
+    /// null) or `r[i] = (x[i] − y[i])·w`, for `x`, `a`, `o` (any of which
+    /// may be the same array) of `N` words below `q`, and `w < q` with its
+    /// Shoup constant. `r` goes to `o` as it is (`scatter` null) or with
+    /// the blocks of 8 words permuted: block `s` of `r`, its lanes
+    /// reordered as move `scatter[s]` says, to the block that move names
+    /// (`Scatter`, in `ntt/mod.rs`).
     SubMul {
         x: *const u64,
+        a: *const u64,
         o: *mut u64,
         w: Tw,
-        add: bool,
+        scatter: *const u64,
     },
+}
+
+/// One output vector `r` of block `s` to its place `o` under the moves
+/// `scatter` (`Finish::SubMul`): the lane from bits `32 + 3i` of the
+/// move's high half to lane `i`, the vector to the block of its low half.
+///
+/// # Safety
+/// `scatter` has more than `s` moves, and the block each names is inside
+/// `o`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn scatter_block(o: *mut u64, scatter: *const u64, s: usize, r: __m512i) {
+    // SAFETY: guaranteed by the caller.
+    let mv = unsafe { scatter.add(s).read() };
+    let shifts = _mm512_set_epi64(53, 50, 47, 44, 41, 38, 35, 32);
+    let idx = _mm512_srlv_epi64(_mm512_set1_epi64(mv as i64), shifts);
+    let r = _mm512_permutexvar_epi64(idx, r);
+    // SAFETY: guaranteed by the caller.
+    unsafe { store(o.add(8 * (mv as u32 as usize)), r) };
 }
 
 /// The two 32-bit halves of each 64-bit lane swapped (`vpshufd`): the high
@@ -1319,19 +1343,30 @@ macro_rules! ntt_kernels {
                 match *fin {
                     // SAFETY: guaranteed by the caller.
                     Finish::InPlace => unsafe { store(p, y) },
-                    Finish::SubMul { x, o, w, add } => {
+                    Finish::SubMul {
+                        x,
+                        a,
+                        o,
+                        w,
+                        scatter,
+                    } => {
                         // SAFETY: guaranteed by the caller.
                         let xv = unsafe { load(x.add(k)) };
                         // x − y + q ∈ [0, 2q); the product in [0, K·q).
                         let d = _mm512_add_epi64(_mm512_sub_epi64(xv, y), q);
                         let mut r = reduce_from(mul::<true, false>(d, w, q), q64, K);
-                        if add {
+                        if !a.is_null() {
                             // SAFETY: guaranteed by the caller.
-                            let ov = unsafe { load(o.add(k)) };
-                            r = csub(_mm512_add_epi64(ov, r), q);
+                            let av = unsafe { load(a.add(k)) };
+                            r = csub(_mm512_add_epi64(av, r), q);
                         }
-                        // SAFETY: guaranteed by the caller.
-                        unsafe { store(o.add(k), r) };
+                        if scatter.is_null() {
+                            // SAFETY: guaranteed by the caller.
+                            unsafe { store(o.add(k), r) };
+                        } else {
+                            // SAFETY: guaranteed by the caller.
+                            unsafe { scatter_block(o, scatter, k / 8, r) };
+                        }
                     }
                 }
             }
@@ -1937,31 +1972,42 @@ macro_rules! ntt_kernels {
             /// y[i])·w`, with `y` the [`forward_centered`] transform of `src`,
             /// computed in `a` (scratch) but never stored there by the last
             /// pass, which writes `o` instead. Bit-exact with
-            /// [`forward_centered`] then `Kernels::sub_mul_scalar_add`
-            /// (or `_assign`).
+            /// [`forward_centered`] then `Finish::SubMul` on each output
+            /// vector: `Kernels::sub_mul_scalar_add` (or `_assign`), the
+            /// result optionally scattered.
             ///
             /// # Safety
-            /// As [`forward_centered`]; `x` and `o` are valid for `N` words
-            /// (reads of `x`, reads and writes of `o`; they may be the same
-            /// array) that do not overlap `a` or `src`, hold values below
-            /// `q`, and `w < q`.
+            /// As [`forward_centered`]; `x`, `o` and (unless null) `addend`
+            /// are valid for `N` words (reads of `x` and `addend`, writes of
+            /// `o`, and reads of `o` only where it is one of the others) that
+            /// do not overlap `a` or `src`; `x` and `addend` hold values below
+            /// `q`, and `w < q`. Unless null, `scatter` holds `N/8` moves
+            /// whose blocks are inside `o`, and `o` overlaps neither `x` nor
+            /// `addend`.
             #[target_feature(enable = $feat)]
-            #[allow(clippy::too_many_arguments, reason = "one pass over five arrays")]
+            #[allow(clippy::too_many_arguments, reason = "one pass over six arrays")]
             pub unsafe fn forward_centered_sub_mul(
                 a: &mut [u64],
                 src: &[u64],
                 p: u64,
                 x: *const u64,
+                addend: *const u64,
                 o: *mut u64,
                 w: u64,
-                add: bool,
+                scatter: *const u64,
                 t: &NttTables,
                 vt: &VecTables,
             ) {
                 let q = t.modulus.value();
                 let c = Centring::new(p, q, 2 * K * q);
                 let w = splat(w, shoup(w, q, $shoup_bits));
-                let fin = Finish::SubMul { x, o, w, add };
+                let fin = Finish::SubMul {
+                    x,
+                    a: addend,
+                    o,
+                    w,
+                    scatter,
+                };
                 // SAFETY: as guaranteed by the caller.
                 unsafe { forward_from(a, Some((src, &c)), fin, t, vt) }
             }

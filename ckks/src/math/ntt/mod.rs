@@ -50,6 +50,19 @@ pub enum SubMulTarget<'a> {
     },
     /// `x ← (x − y)·w`: ModDown in place.
     InPlace(&'a mut [u64]),
+    /// `out ← σ(a + (x − y)·w)` (or `σ((x − y)·w)` without `a`), `σ` an
+    /// automorphism in NTT form: ModDown written straight to a rotation's
+    /// new limb, every word of `out` written.
+    Permuted {
+        /// The polynomial being divided, on this limb.
+        x: &'a [u64],
+        /// Added before the permutation, if given.
+        a: Option<&'a [u64]>,
+        /// The new limb.
+        out: &'a mut [MaybeUninit<u64>],
+        /// `σ`.
+        perm: &'a crate::math::automorphism::EvalPermutation,
+    },
 }
 
 impl SubMulTarget<'_> {
@@ -60,6 +73,26 @@ impl SubMulTarget<'_> {
         match self {
             Self::AddInto { x, out } => k.sub_mul_scalar_add(out, x, y, w),
             Self::InPlace(x) => k.sub_mul_scalar_assign(x, y, w),
+            Self::Permuted { x, a, out, perm } => {
+                let mut r = a.map_or_else(|| vec![0; x.len()], <[u64]>::to_vec);
+                k.sub_mul_scalar_add(&mut r, x, y, w);
+                perm.write(&r, out);
+            }
+        }
+    }
+
+    /// The lengths of `x`, of the output, of the addend and of the
+    /// permutation (`x`'s where there is none).
+    fn lens(&self) -> [usize; 4] {
+        match self {
+            Self::AddInto { x, out } => [x.len(), out.len(), out.len(), x.len()],
+            Self::InPlace(x) => [x.len(); 4],
+            Self::Permuted { x, a, out, perm } => [
+                x.len(),
+                out.len(),
+                a.map_or(x.len(), <[u64]>::len),
+                perm.perm().len(),
+            ],
         }
     }
 }
@@ -449,12 +482,9 @@ impl NttPlan {
     ) {
         let n = self.tables.n;
         let q = self.tables.modulus.value();
-        let target_lens = match &target {
-            SubMulTarget::AddInto { x, out } => (x.len(), out.len()),
-            SubMulTarget::InPlace(x) => (x.len(), x.len()),
-        };
+        let target_lens = target.lens();
         assert!(
-            scratch.len() == n && src.len() == n && target_lens == (n, n),
+            scratch.len() == n && src.len() == n && target_lens == [n; 4],
             "ntt forward_centered_sub_mul: lengths {}, {}, {:?} must equal N = {n}",
             scratch.len(),
             src.len(),
@@ -466,21 +496,43 @@ impl NttPlan {
         );
         #[cfg(target_arch = "x86_64")]
         if self.converts_in_first_pass() {
-            let (x, o, add) = match target {
-                SubMulTarget::AddInto { x, out } => (x.as_ptr(), out.as_mut_ptr(), true),
+            let none = std::ptr::null();
+            let (x, a, o, scatter) = match target {
+                SubMulTarget::AddInto { x, out } => {
+                    let o = out.as_mut_ptr();
+                    (x.as_ptr(), o.cast_const(), o, none)
+                }
                 SubMulTarget::InPlace(x) => {
                     let p = x.as_mut_ptr();
-                    (p.cast_const(), p, false)
+                    (p.cast_const(), none, p, none)
                 }
+                SubMulTarget::Permuted { x, a, out, perm } => match perm.scatter() {
+                    Some(moves) => (
+                        x.as_ptr(),
+                        a.map_or(none, <[u64]>::as_ptr),
+                        out.as_mut_ptr().cast::<u64>(),
+                        moves.as_ptr(),
+                    ),
+                    None => {
+                        self.forward_centered(scratch, src, p);
+                        let k = crate::math::kernels::Kernels::best(&self.tables.modulus);
+                        SubMulTarget::Permuted { x, a, out, perm }.finish(&k, scratch, w);
+                        return;
+                    }
+                },
             };
             let (t, (k, vt)) = (&self.tables, self.avx512());
             // SAFETY: as in `forward_centered`; every array is N long
-            // (checked above), `x` and `out` are borrowed apart from
-            // `scratch` and `src` (or are one array, in place), and `w < q`.
+            // (checked above), `x`, `a` and `out` are borrowed apart from
+            // `scratch` and `src` (`x`, `out` and `a` are one array in
+            // place, `out` and `a` one when adding into `out`, and a new
+            // limb `out` overlaps nothing), `w < q`, and the scatter moves,
+            // one per block of 8 words, name the blocks of `out`
+            // (`EvalPermutation::scatter`).
             unsafe {
                 on_kernel!(
                     k,
-                    forward_centered_sub_mul(scratch, src, p, x, o, w, add, t, vt)
+                    forward_centered_sub_mul(scratch, src, p, x, a, o, w, scatter, t, vt)
                 );
             }
             return;
