@@ -20,13 +20,15 @@
 //!
 //! Steps 1 and 2 run on every limb of `Q_ℓ·P`, and a special limb's two
 //! inner products go back to coefficient form as soon as they are written
-//! (ModDown needs `[x]_P` so). Step 3 then finishes both inner products
-//! on one limb of `Q_ℓ` before the next, so that the second forward
-//! transform of the correction finds the prime's tables where the first
-//! left them. Limbs are independent and run in parallel (inline with a
-//! one-thread pool), the special limbs' inverse transforms among the other
-//! limbs' steps 1 and 2; the result does not depend on the number of
-//! threads. See `docs/key-switching.md`.
+//! (ModDown needs `[x]_P` so). Step 3 finishes both inner products on one
+//! limb of `Q_ℓ` before the next, so that the second forward transform of
+//! the correction finds the prime's tables where the first left them. On
+//! one thread the special limbs go first and each limb of `Q_ℓ` then runs
+//! all three steps at once, its inner products never leaving the cache;
+//! on several, limbs run in parallel, the special limbs' inverse
+//! transforms among the other limbs' steps 1 and 2, and step 3 after
+//! them. The result does not depend on the number of threads. See
+//! `docs/key-switching.md`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -36,12 +38,16 @@ use crate::math::automorphism::EvalPermutation;
 use crate::math::kernels::{fill_limb_pairs, Kernels};
 use crate::math::ntt::SubMulTarget;
 use crate::math::packed::Packed;
-use crate::math::par::{for_each_limb, for_each_limb_pair};
+use crate::math::par::{for_each_limb, for_each_limb_pair, parallel};
 use crate::math::poly::{Coeff, Eval, RnsPoly};
 use crate::math::rns::conv::Prepared;
 use crate::math::rns::{Basis, ModUpTable, RnsContext};
 use crate::math::scratch::{with_scratch, Wipe};
 use crate::params::Params;
+
+/// Step 3 on one limb of `Q_ℓ`, given its two inner products and scratch
+/// for `[x]_P` in NTT form ([`key_switch`]).
+type LimbTargets<'a> = dyn FnMut(&[u64], &[u64], &mut [u64]) + 'a;
 
 /// Where [`key_switch`] puts `(k0, k1)`.
 enum Sink<'a> {
@@ -216,40 +222,45 @@ fn key_switch(
     let d = Digits::new(params, c_coeff, c_eval, key);
     let digits = d.tables.len();
 
-    // Steps 1 and 2 on every limb of Q_ℓ·P, written straight into new
-    // memory (a zero fill first would be a pass over both for nothing); the
-    // special limbs go back to coefficient form for ModDown at once, while
-    // they are in the cache. They carry the most work (every digit
-    // converted, and the inverse transforms), so they are handed out first.
-    let (acc0, acc1) = fill_limb_pairs(n, rns.limbs(d.ext), out_basis.q, |t, o0, o1| {
-        with_scratch(digits * n, Wipe::No, |buf| {
-            d.on_limb(t, buf, true, |k, digits, key| {
-                let ((x0, f0), (x1, f1)) = match key {
-                    KeyHalves::Words([kb, ka]) => {
-                        (o0.dot_init(k, digits, &kb), o1.dot_init(k, digits, &ka))
+    // On one thread, steps 1 and 2 run on the special limbs first, and then
+    // each limb of Q_ℓ goes through all three steps while its inner
+    // products are in the cache. On several, steps 1 and 2 run on every
+    // limb in parallel (the special limbs, which carry the most work, handed
+    // out first), and step 3 after them.
+    let serial = !parallel(rns.limbs(d.ext));
+    let from = if serial { out_basis.q } else { 0 };
+    // Steps 1 and 2, written straight into new memory (a zero fill first
+    // would be a pass over both for nothing); the special limbs go back to
+    // coefficient form for ModDown at once, while they are in the cache.
+    let (acc0, acc1) = fill_limb_pairs(
+        n,
+        rns.limbs(d.ext) - from,
+        out_basis.q - from,
+        |i, o0, o1| {
+            let t = from + i;
+            with_scratch(digits * n, Wipe::No, |buf| {
+                d.on_limb(t, buf, true, |k, digits, key| {
+                    let ((x0, f0), (x1, f1)) = match key {
+                        KeyHalves::Words([kb, ka]) => {
+                            (o0.dot_init(k, digits, &kb), o1.dot_init(k, digits, &ka))
+                        }
+                        KeyHalves::Packed([kb, ka]) => (
+                            o0.dot_init_packed(k, digits, &kb),
+                            o1.dot_init_packed(k, digits, &ka),
+                        ),
+                    };
+                    if t >= out_basis.q {
+                        let plan = rns.plan(d.ext, t);
+                        plan.inverse(x0);
+                        plan.inverse(x1);
                     }
-                    KeyHalves::Packed([kb, ka]) => (
-                        o0.dot_init_packed(k, digits, &kb),
-                        o1.dot_init_packed(k, digits, &ka),
-                    ),
-                };
-                if t >= out_basis.q {
-                    let plan = rns.plan(d.ext, t);
-                    plan.inverse(x0);
-                    plan.inverse(x1);
-                }
-                (f0, f1)
+                    (f0, f1)
+                })
             })
-        })
-    });
-
-    // Step 3, both accumulators on one limb before the next, so that the
-    // second transform of the correction finds the prime's tables where the
-    // first left them: [x]_P in NTT form (in scratch), subtracted from the
-    // limb, times P^{-1} mod q_i, into the target. The converter takes the
-    // centred representative of [x]_P ([`mod_down`]).
-    let (q0, p0) = acc0.split_at(out_basis.q * n);
-    let (q1, p1) = acc1.split_at(out_basis.q * n);
+        },
+    );
+    let (q0, p0) = acc0.split_at((out_basis.q - from) * n);
+    let (q1, p1) = acc1.split_at((out_basis.q - from) * n);
     let conv = rns.moddown(level);
     let (src0, src1): (Vec<&[u64]>, Vec<&[u64]>) =
         (p0.chunks_exact(n).collect(), p1.chunks_exact(n).collect());
@@ -257,13 +268,43 @@ fn key_switch(
         conv.prepare_centered_public(&src0),
         conv.prepare_centered_public(&src1),
     );
-    let limb_step = |i: usize, first: SubMulTarget<'_>, second: SubMulTarget<'_>| {
+
+    // Step 3 on limb i of Q_ℓ, both inner products at once (the second
+    // transform of the correction finds the prime's tables where the first
+    // left them): `targets(x0, x1, y)` is given the two inner products on
+    // the limb (computed here on one thread) and scratch for [x]_P in NTT
+    // form, which [`moddown`] subtracts from each, times P^{-1} mod q_i.
+    let limb_step = |i: usize, targets: &mut LimbTargets<'_>| {
+        if !serial {
+            with_scratch(n, Wipe::No, |y| {
+                targets(&q0[i * n..(i + 1) * n], &q1[i * n..(i + 1) * n], y);
+            });
+            return;
+        }
+        with_scratch((digits + 3) * n, Wipe::No, |buf| {
+            let (dbuf, rest) = buf.split_at_mut(digits * n);
+            let (x0, rest) = rest.split_at_mut(n);
+            let (x1, y) = rest.split_at_mut(n);
+            d.on_limb(i, dbuf, true, |k, digits, key| match key {
+                KeyHalves::Words([kb, ka]) => {
+                    k.dot_to(x0, digits, &kb);
+                    k.dot_to(x1, digits, &ka);
+                }
+                KeyHalves::Packed([kb, ka]) => {
+                    k.dot_to_packed(x0, digits, &kb);
+                    k.dot_to_packed(x1, digits, &ka);
+                }
+            });
+            targets(x0, x1, y);
+        });
+    };
+    // The converter takes the centred representative of [x]_P
+    // ([`mod_down`]).
+    let moddown = |i: usize, y: &mut [u64], first: SubMulTarget<'_>, second: SubMulTarget<'_>| {
         let plan = rns.plan(out_basis, i);
         let w = rns.p_inv_mod_q(i);
-        with_scratch(n, Wipe::No, |y| {
-            conv.convert_centered_forward_sub_mul(&prep0, i, plan, y, w, first);
-            conv.convert_centered_forward_sub_mul(&prep1, i, plan, y, w, second);
-        });
+        conv.convert_centered_forward_sub_mul(&prep0, i, plan, y, w, first);
+        conv.convert_centered_forward_sub_mul(&prep1, i, plan, y, w, second);
     };
     match sink {
         Sink::AddInto(out0, out1) => {
@@ -272,17 +313,14 @@ fn key_switch(
                 "key switch into other primes"
             );
             for_each_limb_pair(n, out0.data_mut(), out1.data_mut(), |i, o0, o1| {
-                limb_step(
-                    i,
-                    SubMulTarget::AddInto {
-                        x: &q0[i * n..(i + 1) * n],
-                        out: o0,
-                    },
-                    SubMulTarget::AddInto {
-                        x: &q1[i * n..(i + 1) * n],
-                        out: o1,
-                    },
-                );
+                limb_step(i, &mut |x0, x1, y| {
+                    moddown(
+                        i,
+                        y,
+                        SubMulTarget::AddInto { x: x0, out: o0 },
+                        SubMulTarget::AddInto { x: x1, out: o1 },
+                    );
+                });
             });
             None
         }
@@ -299,21 +337,24 @@ fn key_switch(
                 &mut r0.spare_capacity_mut()[..len],
                 &mut r1.spare_capacity_mut()[..len],
                 |i, o0, o1| {
-                    limb_step(
-                        i,
-                        SubMulTarget::Permuted {
-                            x: &q0[i * n..(i + 1) * n],
-                            a: Some(c0.limb(i)),
-                            out: o0,
-                            perm,
-                        },
-                        SubMulTarget::Permuted {
-                            x: &q1[i * n..(i + 1) * n],
-                            a: None,
-                            out: o1,
-                            perm,
-                        },
-                    );
+                    limb_step(i, &mut |x0, x1, y| {
+                        moddown(
+                            i,
+                            y,
+                            SubMulTarget::Permuted {
+                                x: x0,
+                                a: Some(c0.limb(i)),
+                                out: &mut *o0,
+                                perm,
+                            },
+                            SubMulTarget::Permuted {
+                                x: x1,
+                                a: None,
+                                out: &mut *o1,
+                                perm,
+                            },
+                        );
+                    });
                     written.fetch_add(1, Ordering::Relaxed);
                 },
             );
@@ -450,26 +491,35 @@ mod tests {
                 want0.add_assign(rns, &k0);
                 want1.add_assign(rns, &k1);
 
-                let (mut out0, mut out1) = (u0.clone(), u1);
-                key_switch_add(&params, &c_coeff, &c_eval, &rk.0, &mut out0, &mut out1);
-                assert!(out0 == want0, "{spec:?}, level {level}: k0 added");
-                assert!(out1 == want1, "{spec:?}, level {level}: k1 added");
+                // On one thread (each limb of Q_ℓ through all three steps
+                // at once) and on two (steps 1 and 2 on every limb first).
+                for threads in [1, 2] {
+                    let pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .build()
+                        .expect("a thread pool");
+                    let at = format!("{spec:?}, level {level}, {threads} thread(s)");
+                    pool.install(|| {
+                        let (mut out0, mut out1) = (u0.clone(), u1.clone());
+                        key_switch_add(&params, &c_coeff, &c_eval, &rk.0, &mut out0, &mut out1);
+                        assert!(out0 == want0, "{at}: k0 added");
+                        assert!(out1 == want1, "{at}: k1 added");
 
-                // A rotation's switch: (σ(u0 + k0), σ(k1)), the permutation
-                // in ModDown's last step, for a rotation and conjugation.
-                let conj = crate::math::automorphism::galois_element_conjugate(n);
-                for g in [5, 5u64.pow(7) % (2 * n as u64), conj] {
-                    let perm = EvalPermutation::new(n, g);
-                    let mut sum = u0.clone();
-                    sum.add_assign(rns, &k0);
-                    let (want0, want1) = (perm.apply(rns, &sum), perm.apply(rns, &k1));
-                    let (new0, new1) =
-                        key_switch_permuted(&params, &c_coeff, &c_eval, &rk.0, &u0, &perm);
-                    assert!(
-                        new0 == want0,
-                        "{spec:?}, level {level}, g = {g}: σ(c0 + k0)"
-                    );
-                    assert!(new1 == want1, "{spec:?}, level {level}, g = {g}: σ(k1)");
+                        // A rotation's switch: (σ(u0 + k0), σ(k1)), the
+                        // permutation in ModDown's last step, for a rotation
+                        // and conjugation.
+                        let conj = crate::math::automorphism::galois_element_conjugate(n);
+                        for g in [5, 5u64.pow(7) % (2 * n as u64), conj] {
+                            let perm = EvalPermutation::new(n, g);
+                            let mut sum = u0.clone();
+                            sum.add_assign(rns, &k0);
+                            let (want0, want1) = (perm.apply(rns, &sum), perm.apply(rns, &k1));
+                            let (new0, new1) =
+                                key_switch_permuted(&params, &c_coeff, &c_eval, &rk.0, &u0, &perm);
+                            assert!(new0 == want0, "{at}, g = {g}: σ(c0 + k0)");
+                            assert!(new1 == want1, "{at}, g = {g}: σ(k1)");
+                        }
+                    });
                 }
             }
         }

@@ -332,6 +332,23 @@ impl<'m> Kernels<'m> {
         }
     }
 
+    /// [`Self::dot_write_packed`] over words already initialized.
+    ///
+    /// # Panics
+    /// As [`Self::dot_write_packed`].
+    pub(crate) fn dot_to_packed(
+        &self,
+        dst: &mut [u64],
+        a: &[&[u64]],
+        b: &[crate::math::packed::Packed<'_>],
+    ) {
+        // SAFETY: the same memory, seen as words that may be uninitialized;
+        // `dot_write_packed` writes only initialized words into it, so it
+        // stays initialized for `dst`'s owner.
+        let dst = unsafe { &mut *(std::ptr::from_mut(dst) as *mut [MaybeUninit<u64>]) };
+        self.dot_write_packed(dst, a, b);
+    }
+
     /// Appends to `d[0]`, `d[1]`, `d[2]` the three products of a ciphertext
     /// multiplication `(a0, a1)·(b0, b1)` on one limb: `a0·b0`,
     /// `a0·b1 + a1·b0` and `a1·b1 mod q`, each word reduced once. The pass

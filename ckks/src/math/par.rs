@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 
 /// Whether a loop over `items` tasks is worth sending to the pool.
-fn parallel(items: usize) -> bool {
+pub(crate) fn parallel(items: usize) -> bool {
     items > 1 && rayon::current_num_threads() > 1
 }
 
