@@ -464,11 +464,14 @@ impl NttPlan {
     /// ModDown's last step on one limb, in one transform: with `y` the
     /// [`forward_centered`](Self::forward_centered) transform of `src`
     /// (computed in `scratch`, which is left holding intermediate values),
-    /// `out ← out + (x − y)·w` or `x ← (x − y)·w` as `target` says, mod this
-    /// plan's `q`. The same result as `forward_centered` into `scratch`
-    /// then [`Kernels::sub_mul_scalar_add`](crate::math::kernels::Kernels::sub_mul_scalar_add)
-    /// (or `_assign`); the AVX-512 backends finish in the transform's last
-    /// pass instead of storing `y`. `x` and `out` hold values below `q`.
+    /// `out ← out + (x − y)·w`, `x ← (x − y)·w` or `out ← σ(a + (x − y)·w)`
+    /// as `target` says, mod this plan's `q`. The same result as
+    /// `forward_centered` into `scratch` then
+    /// [`Kernels::sub_mul_scalar_add`](crate::math::kernels::Kernels::sub_mul_scalar_add)
+    /// (or `_assign`, then the permutation); the AVX-512 backends finish in
+    /// the transform's last pass instead of storing `y`, and store each
+    /// output vector of a permuted target where `σ` sends it. `x`, `a` and
+    /// `out` hold values below `q`.
     ///
     /// # Panics
     /// If an array is not `N` long or `w ≥ q`.
