@@ -2,7 +2,8 @@
 //!
 //! Given `c` over `Q_ℓ` and a key from `s'` to `s`, [`key_switch_add`]
 //! finds `(k0, k1)` over `Q_ℓ` with `k0 + k1·s ≈ c·s'` and adds them into
-//! the caller's polynomials ([`key_switch_new`] returns `k1` as a new one):
+//! the caller's polynomials ([`key_switch_permuted`], for a rotation,
+//! returns `(σ(c0 + k0), σ(k1))` as new ones):
 //!
 //! 1. **Decompose and ModUp.** For each digit `j`, the residues
 //!    `[c]_{D_j}` are extended to the other limbs of `Q_ℓ·P` by fast basis

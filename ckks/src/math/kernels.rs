@@ -1017,7 +1017,7 @@ mod scalar {
 
 /// `dot_terms::<U, T, B>` for a lazy block of `T` terms, where `T` is one
 /// of those listed and `U > 1` (the dot products' main loop), else
-/// `dot_terms_any` (inside [`simd_kernels`]). Unrolled, each operand limb
+/// `dot_terms_any` (inside `simd_kernels!`). Unrolled, each operand limb
 /// is read by load instructions of its own, each advancing by one fixed
 /// stride per step, a pattern the core's per-instruction prefetchers can
 /// follow; in a loop over the terms the same loads jump from limb to limb,
