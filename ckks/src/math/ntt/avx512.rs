@@ -258,15 +258,18 @@ fn forward_has_chain16(n: usize) -> bool {
 }
 
 /// The stages of each pass of an inverse transform of size `n`, in order:
-/// the small-gap pass (4), then the fused passes; `len` of them (at most
-/// 22, for `N = 2^64`).
+/// the small-gap pass (4), then the fused passes, three stages at a time
+/// and the one or two left over last; `len` of them (at most 22, for
+/// `N = 2^64`). Where one is left (`N = 2048`, `16384`), a radix-2 pass
+/// after three radix-8 ones took less time on the 64-bit lanes than two
+/// radix-4 passes (`docs/rns-ntt.md`).
 fn inverse_passes(n: usize) -> ([u32; 24], usize) {
     let mut radix = [0; 24];
     radix[0] = 4;
     let mut len = 1;
     let mut left = (n / 16).trailing_zeros();
     while left > 0 {
-        radix[len] = pass_radix(left);
+        radix[len] = left.min(3);
         left -= radix[len];
         len += 1;
     }
