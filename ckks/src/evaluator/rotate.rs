@@ -46,12 +46,13 @@ impl Evaluator {
         p
     }
 
-    /// `σ_g` followed by a switch from `σ_g(s)` back to `s`.
+    /// `σ_g` of `a` under the same key: `c1` switched from `s` to
+    /// `σ_g^{-1}(s)` with `key`, then `(σ_g(c0 + k0), σ_g(k1))`, the
+    /// permutation written by ModDown's last step
+    /// (`keyswitch::key_switch_permuted`).
     fn apply_galois(&self, a: &Ciphertext, g: u64, key: &SwitchingKey) -> Ciphertext {
         let rns = self.params.rns();
         let perm = self.permutation(g);
-        // σ(c0) is needed only at the end of the key switch: on a pool of
-        // several threads it is permuted while σ(c1) goes to coefficient form.
         let c1_coeff = a.c1.to_coeff(rns);
         let (c0, c1) = key_switch_permuted(&self.params, &c1_coeff, &a.c1, key, &a.c0, &perm);
         Ciphertext {
