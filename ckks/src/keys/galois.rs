@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use super::switching::SwitchingKey;
 use crate::math::automorphism::{galois_element_conjugate, galois_element_for_step};
 
-/// Switching keys from `σ_g(s)` to `s`, by Galois element `g`.
+/// Switching keys from `s` to `σ_g^{-1}(s)`, by Galois element `g`: a
+/// rotation switches `c1` with the key of `g` and then applies `σ_g` to
+/// the result, which brings it back under `s` (`docs/key-switching.md`).
 #[derive(Clone, Debug, Default)]
 pub struct GaloisKeys {
     pub(crate) keys: BTreeMap<u64, SwitchingKey>,
