@@ -133,51 +133,69 @@ fn check_backend(backend: Backend) -> usize {
                     let mut want_in_place = x.clone();
                     scalar_k.sub_mul_scalar_assign(&mut want_in_place, &want, w);
                     let mut scratch = vec![0; n];
-                    // Written through an automorphism into a new limb (a
-                    // rotation), with `out` added first and without.
-                    let g = [galois_element_for_step(3, n), galois_element_conjugate(n)]
-                        [log_n as usize % 2];
-                    let perm = EvalPermutation::new(n, g);
-                    for a in [Some(out.as_slice()), None] {
-                        let mut sum = a.map_or_else(|| vec![0; n], <[u64]>::to_vec);
-                        scalar_k.sub_mul_scalar_add(&mut sum, &x, &want, w);
-                        let want_perm: Vec<u64> =
-                            perm.perm().iter().map(|&i| sum[i as usize]).collect();
-                        // Words the step fails to write keep this value.
-                        let mut got = vec![MaybeUninit::new(u64::MAX); n];
-                        let target = SubMulTarget::Permuted {
-                            x: &x,
-                            a,
-                            out: &mut got,
-                            perm: &perm,
+                    // The same step from the source limb, and from its
+                    // conversion made before (as from several primes).
+                    let mut coeff = vec![0; n];
+                    scalar_k.centered_from(&mut coeff, &src, p);
+                    for from_src in [true, false] {
+                        let name = if from_src {
+                            "forward_centered_sub_mul"
+                        } else {
+                            "forward_sub_mul"
                         };
-                        plan.forward_centered_sub_mul(&mut scratch, &src, p, w, target);
-                        // SAFETY: every word was initialized above.
-                        let got: Vec<u64> =
-                            got.iter().map(|v| unsafe { v.assume_init() }).collect();
+                        let mut step = |target: SubMulTarget<'_>| {
+                            if from_src {
+                                plan.forward_centered_sub_mul(&mut scratch, &src, p, w, target);
+                            } else {
+                                scratch.copy_from_slice(&coeff);
+                                plan.forward_sub_mul(&mut scratch, w, target);
+                            }
+                        };
+                        // Written through an automorphism into a new limb
+                        // (a rotation), with `out` added first and without.
+                        let g = [galois_element_for_step(3, n), galois_element_conjugate(n)]
+                            [log_n as usize % 2];
+                        let perm = EvalPermutation::new(n, g);
+                        for a in [Some(out.as_slice()), None] {
+                            let mut sum = a.map_or_else(|| vec![0; n], <[u64]>::to_vec);
+                            scalar_k.sub_mul_scalar_add(&mut sum, &x, &want, w);
+                            let want_perm: Vec<u64> =
+                                perm.perm().iter().map(|&i| sum[i as usize]).collect();
+                            // Words the step fails to write keep this value.
+                            let mut got = vec![MaybeUninit::new(u64::MAX); n];
+                            step(SubMulTarget::Permuted {
+                                x: &x,
+                                a,
+                                out: &mut got,
+                                perm: &perm,
+                            });
+                            // SAFETY: every word was initialized above.
+                            let got: Vec<u64> =
+                                got.iter().map(|v| unsafe { v.assume_init() }).collect();
+                            assert_eq!(
+                                got,
+                                want_perm,
+                                "{backend:?} {name} (permuted by {g}, adding: {}), \
+                                 N = {n}, q = {q}, p = {p}",
+                                a.is_some()
+                            );
+                        }
+                        let mut added = out.clone();
+                        step(SubMulTarget::AddInto {
+                            x: &x,
+                            out: &mut added,
+                        });
                         assert_eq!(
-                            got,
-                            want_perm,
-                            "{backend:?} forward_centered_sub_mul (permuted by {g}, adding: {}), \
-                             N = {n}, q = {q}, p = {p}",
-                            a.is_some()
+                            added, want_add,
+                            "{backend:?} {name} (add), N = {n}, q = {q}, p = {p}"
+                        );
+                        let mut in_place = x.clone();
+                        step(SubMulTarget::InPlace(&mut in_place));
+                        assert_eq!(
+                            in_place, want_in_place,
+                            "{backend:?} {name} (in place), N = {n}, q = {q}, p = {p}"
                         );
                     }
-                    let target = SubMulTarget::AddInto {
-                        x: &x,
-                        out: &mut out,
-                    };
-                    plan.forward_centered_sub_mul(&mut scratch, &src, p, w, target);
-                    assert_eq!(
-                        out, want_add,
-                        "{backend:?} forward_centered_sub_mul (add), N = {n}, q = {q}, p = {p}"
-                    );
-                    let target = SubMulTarget::InPlace(&mut x);
-                    plan.forward_centered_sub_mul(&mut scratch, &src, p, w, target);
-                    assert_eq!(
-                        x, want_in_place,
-                        "{backend:?} forward_centered_sub_mul (in place), N = {n}, q = {q}, p = {p}"
-                    );
                 }
                 *runs.entry(format!("{backend:?}")).or_insert(0) += 1;
                 // IFMA plans run one kernel below 2^50 (52-bit lanes) and

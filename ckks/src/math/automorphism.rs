@@ -96,7 +96,9 @@ pub struct EvalPermutation {
     /// lane of word `i` in bits `32 + 3i …`; `None` if `N < 8`.
     moves: Option<Vec<u64>>,
     /// The same moves per source block: the output block in the low 32
-    /// bits, the lanes as in `moves` ([`Self::scatter`]).
+    /// bits, the lanes as in `moves` ([`Self::scatter`]), for the vector
+    /// kernels.
+    #[cfg(target_arch = "x86_64")]
     scatter: Option<Vec<u64>>,
 }
 
@@ -126,6 +128,7 @@ impl EvalPermutation {
         );
         // Every source block is one output block's (`perm` is a
         // permutation), so each entry is written exactly once.
+        #[cfg(target_arch = "x86_64")]
         let scatter = moves.as_ref().map(|moves| {
             let mut scatter = vec![0u64; moves.len()];
             for (b, &mv) in moves.iter().enumerate() {
@@ -136,6 +139,7 @@ impl EvalPermutation {
         Self {
             perm,
             moves,
+            #[cfg(target_arch = "x86_64")]
             scatter,
         }
     }
@@ -150,11 +154,12 @@ impl EvalPermutation {
         self.scatter.as_deref()
     }
 
-    /// Writes `σ_g(input)` into `out` (one limb in NTT form), every word.
+    /// Writes `σ_g(input)` into `out` (one limb in NTT form), every word;
+    /// `k` (any prime's kernels) picks the backend.
     ///
     /// # Panics
     /// If `input` or `out` is not `N` long.
-    pub fn write(&self, input: &[u64], out: &mut [std::mem::MaybeUninit<u64>]) {
+    pub fn write(&self, input: &[u64], k: &Kernels<'_>, out: &mut [std::mem::MaybeUninit<u64>]) {
         assert!(
             input.len() == self.perm.len() && out.len() == self.perm.len(),
             "automorphism write: lengths {} and {} must equal N = {}",
@@ -162,16 +167,8 @@ impl EvalPermutation {
             out.len(),
             self.perm.len()
         );
-        match &self.scatter {
-            // Block by block from the source, as the vector kernels do.
-            Some(scatter) => {
-                for (block, &mv) in input.chunks_exact(8).zip(scatter) {
-                    let dst = &mut out[8 * (mv as u32 as usize)..][..8];
-                    for (i, o) in dst.iter_mut().enumerate() {
-                        o.write(block[(mv >> (32 + 3 * i)) as usize & 7]);
-                    }
-                }
-            }
+        match &self.moves {
+            Some(moves) => k.permute_blocks_write(out, input, moves),
             None => {
                 for (o, &p) in out.iter_mut().zip(&self.perm) {
                     o.write(input[p as usize]);

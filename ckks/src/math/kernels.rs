@@ -561,6 +561,27 @@ impl Kernels<'_> {
         }
     }
 
+    /// [`Self::permute_blocks_into`] writing every word of `out`, which
+    /// need not be initialized.
+    ///
+    /// # Panics
+    /// If `out` or `src` is not `8·moves.len()` long, or a move names a
+    /// block outside `src` (an internal bug).
+    pub fn permute_blocks_write(&self, out: &mut [MaybeUninit<u64>], src: &[u64], moves: &[u64]) {
+        assert!(
+            src.len() == 8 * moves.len() && out.len() == src.len(),
+            "block permutation: lengths differ"
+        );
+        match self.backend {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: IFMA and AVX-512 handles are built only after
+            // `supports` detected AVX-512F (with IFMA, or with DQ and BW);
+            // the lengths are checked above.
+            Backend::Ifma | Backend::Avx512 => unsafe { blocks512::permute_write(out, src, moves) },
+            _ => scalar::permute_blocks_write(out, src, moves),
+        }
+    }
+
     /// `u[i] ← ⌊Σ_j y[j][i]·inv[j] + 1/2⌋` in double precision: each word
     /// rounded to the nearest double, multiplied by `inv[j]`, the products
     /// added in order from zero, then `1/2`, and the sum truncated. With
@@ -760,6 +781,8 @@ mod blocks512 {
         _mm512_srlv_epi64, _mm512_storeu_si512,
     };
 
+    use std::mem::MaybeUninit;
+
     use crate::math::aligned::AlignedVec;
 
     /// [`super::Kernels::permute_blocks_into`], writing straight into the
@@ -772,25 +795,35 @@ mod blocks512 {
         let n = 8 * moves.len();
         out.reserve(n);
         let start = out.len();
+        // SAFETY: guaranteed by the caller.
+        unsafe { permute_write(&mut out.spare_capacity_mut()[..n], src, moves) };
+        // SAFETY: after the reserve the spare capacity holds at least `n`
+        // words, and `permute_write` wrote all `moves.len()` blocks of 8
+        // from `start` (a bad move panics there, before this line, leaving
+        // the length unchanged).
+        unsafe { out.set_len(start + n) };
+    }
+
+    /// [`super::Kernels::permute_blocks_write`]: every block of `dst`
+    /// written, in order.
+    ///
+    /// # Safety
+    /// The CPU supports AVX-512F; `dst.len() == src.len() == 8·moves.len()`.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn permute_write(dst: &mut [MaybeUninit<u64>], src: &[u64], moves: &[u64]) {
         // Lane i's source lane sits at bit 32 + 3i of its move; `vpermq`
         // reads the low three bits of each index lane.
         let shifts = _mm512_set_epi64(53, 50, 47, 44, 41, 38, 35, 32);
-        let spare = out.spare_capacity_mut();
-        for (&mv, dst) in moves.iter().zip(spare.chunks_exact_mut(8)) {
+        for (&mv, d) in moves.iter().zip(dst.chunks_exact_mut(8)) {
             let block = &src[8 * (mv as u32 as usize)..][..8];
             let idx = _mm512_srlv_epi64(_mm512_set1_epi64(mv as i64), shifts);
-            // SAFETY: `block` holds 8 words; `dst` is 8 slots of `out`'s
-            // spare capacity; both accesses are unaligned-tolerant.
+            // SAFETY: `block` holds 8 words; `d` is 8 words of `dst`; both
+            // accesses are unaligned-tolerant.
             unsafe {
                 let v = _mm512_permutexvar_epi64(idx, _mm512_loadu_si512(block.as_ptr().cast()));
-                _mm512_storeu_si512(dst.as_mut_ptr().cast(), v);
+                _mm512_storeu_si512(d.as_mut_ptr().cast(), v);
             }
         }
-        // SAFETY: after the reserve the spare capacity holds at least `n`
-        // words, and the loop wrote all `moves.len()` blocks of 8 from
-        // `start` (a bad move panics above, before this line, leaving the
-        // length unchanged).
-        unsafe { out.set_len(start + n) };
     }
 }
 
@@ -971,6 +1004,15 @@ mod scalar {
             let block = &src[8 * (mv as u32 as usize)..][..8];
             (0..8).map(move |i| block[((mv >> (32 + 3 * i)) & 7) as usize])
         }));
+    }
+
+    pub fn permute_blocks_write(out: &mut [MaybeUninit<u64>], src: &[u64], moves: &[u64]) {
+        for (&mv, d) in moves.iter().zip(out.chunks_exact_mut(8)) {
+            let block = &src[8 * (mv as u32 as usize)..][..8];
+            for (i, o) in d.iter_mut().enumerate() {
+                o.write(block[((mv >> (32 + 3 * i)) & 7) as usize]);
+            }
+        }
     }
 
     pub fn centered_from(m: &Modulus, dst: &mut [u64], src: &[u64], p: u64) {

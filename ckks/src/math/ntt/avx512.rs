@@ -2015,6 +2015,36 @@ macro_rules! ntt_kernels {
                 unsafe { forward_from(a, Some((src, &c)), fin, t, vt) }
             }
 
+            /// [`forward_centered_sub_mul`] of `a` itself (words below `q`),
+            /// transformed in place and left holding intermediate values.
+            ///
+            /// # Safety
+            /// As [`forward_centered_sub_mul`] without `src`.
+            #[target_feature(enable = $feat)]
+            #[allow(clippy::too_many_arguments, reason = "one pass over five arrays")]
+            pub unsafe fn forward_sub_mul(
+                a: &mut [u64],
+                x: *const u64,
+                addend: *const u64,
+                o: *mut u64,
+                w: u64,
+                scatter: *const u64,
+                t: &NttTables,
+                vt: &VecTables,
+            ) {
+                let q = t.modulus.value();
+                let w = splat(w, shoup(w, q, $shoup_bits));
+                let fin = Finish::SubMul {
+                    x,
+                    a: addend,
+                    o,
+                    w,
+                    scatter,
+                };
+                // SAFETY: as guaranteed by the caller.
+                unsafe { forward_from(a, None, fin, t, vt) }
+            }
+
             /// [`forward`], its first pass reading from `from` when given.
             ///
             /// # Safety

@@ -69,14 +69,19 @@ impl SubMulTarget<'_> {
     /// The step with `y` already in NTT form, by the element-wise kernels
     /// `k`: where the transform does not fuse it (scalar and AVX2 plans,
     /// several special primes).
-    pub(crate) fn finish(self, k: &crate::math::kernels::Kernels<'_>, y: &[u64], w: u64) {
+    /// `y` is scratch, left holding intermediate values.
+    pub(crate) fn finish(self, k: &crate::math::kernels::Kernels<'_>, y: &mut [u64], w: u64) {
         match self {
             Self::AddInto { x, out } => k.sub_mul_scalar_add(out, x, y, w),
             Self::InPlace(x) => k.sub_mul_scalar_assign(x, y, w),
             Self::Permuted { x, a, out, perm } => {
-                let mut r = a.map_or_else(|| vec![0; x.len()], <[u64]>::to_vec);
-                k.sub_mul_scalar_add(&mut r, x, y, w);
-                perm.write(&r, out);
+                // (y − x)·w, negated, plus a: the same words, in y.
+                k.sub_mul_scalar_assign(y, x, w);
+                k.neg_assign(y);
+                if let Some(a) = a {
+                    k.add_assign(y, a);
+                }
+                perm.write(y, k, out);
             }
         }
     }
@@ -483,14 +488,41 @@ impl NttPlan {
         w: u64,
         target: SubMulTarget<'_>,
     ) {
+        assert_eq!(
+            src.len(),
+            self.tables.n,
+            "ntt forward_centered_sub_mul: source length must equal N"
+        );
+        self.sub_mul(scratch, Some((src, p)), w, target);
+    }
+
+    /// [`forward_centered_sub_mul`](Self::forward_centered_sub_mul) of a
+    /// limb already of this prime: `y` holds it in coefficient form (words
+    /// below `q`) and is transformed in place, left holding intermediate
+    /// values. For a conversion from several primes, made before.
+    ///
+    /// # Panics
+    /// If an array is not `N` long or `w ≥ q`.
+    pub fn forward_sub_mul(&self, y: &mut [u64], w: u64, target: SubMulTarget<'_>) {
+        self.sub_mul(y, None, w, target);
+    }
+
+    /// [`forward_centered_sub_mul`](Self::forward_centered_sub_mul) from
+    /// `src` of prime `p`, or of `scratch` itself (`None`).
+    fn sub_mul(
+        &self,
+        scratch: &mut [u64],
+        src: Option<(&[u64], u64)>,
+        w: u64,
+        target: SubMulTarget<'_>,
+    ) {
         let n = self.tables.n;
         let q = self.tables.modulus.value();
         let target_lens = target.lens();
         assert!(
-            scratch.len() == n && src.len() == n && target_lens == [n; 4],
-            "ntt forward_centered_sub_mul: lengths {}, {}, {:?} must equal N = {n}",
+            scratch.len() == n && target_lens == [n; 4],
+            "ntt forward_centered_sub_mul: lengths {}, {:?} must equal N = {n}",
             scratch.len(),
-            src.len(),
             target_lens
         );
         assert!(
@@ -498,7 +530,9 @@ impl NttPlan {
             "ntt forward_centered_sub_mul: w = {w} not below q = {q}"
         );
         #[cfg(target_arch = "x86_64")]
-        if self.converts_in_first_pass() {
+        if (src.is_some() && self.converts_in_first_pass())
+            || (src.is_none() && matches!(self.backend, Backend::Ifma | Backend::Avx512))
+        {
             let none = std::ptr::null();
             let (x, a, o, scatter) = match target {
                 SubMulTarget::AddInto { x, out } => {
@@ -517,30 +551,50 @@ impl NttPlan {
                         moves.as_ptr(),
                     ),
                     None => {
-                        self.forward_centered(scratch, src, p);
-                        let k = crate::math::kernels::Kernels::best(&self.tables.modulus);
-                        SubMulTarget::Permuted { x, a, out, perm }.finish(&k, scratch, w);
+                        self.unfused_sub_mul(
+                            scratch,
+                            src,
+                            w,
+                            SubMulTarget::Permuted { x, a, out, perm },
+                        );
                         return;
                     }
                 },
             };
             let (t, (k, vt)) = (&self.tables, self.avx512());
-            // SAFETY: as in `forward_centered`; every array is N long
-            // (checked above), `x`, `a` and `out` are borrowed apart from
-            // `scratch` and `src` (`x`, `out` and `a` are one array in
-            // place, `out` and `a` one when adding into `out`, and a new
-            // limb `out` overlaps nothing), `w < q`, and the scatter moves,
-            // one per block of 8 words, name the blocks of `out`
-            // (`EvalPermutation::scatter`).
+            // SAFETY: as in `forward_centered` (or `forward`, without a
+            // source); every array is N long (checked above), `x`, `a` and
+            // `out` are borrowed apart from `scratch` and `src` (`x`, `out`
+            // and `a` are one array in place, `out` and `a` one when adding
+            // into `out`, and a new limb `out` overlaps nothing), `w < q`,
+            // and the scatter moves, one per block of 8 words, name the
+            // blocks of `out` (`EvalPermutation::scatter`).
             unsafe {
-                on_kernel!(
-                    k,
-                    forward_centered_sub_mul(scratch, src, p, x, a, o, w, scatter, t, vt)
-                );
+                match src {
+                    Some((src, p)) => on_kernel!(
+                        k,
+                        forward_centered_sub_mul(scratch, src, p, x, a, o, w, scatter, t, vt)
+                    ),
+                    None => on_kernel!(k, forward_sub_mul(scratch, x, a, o, w, scatter, t, vt)),
+                }
             }
             return;
         }
-        self.forward_centered(scratch, src, p);
+        self.unfused_sub_mul(scratch, src, w, target);
+    }
+
+    /// [`Self::sub_mul`] as a transform, then the element-wise kernels.
+    fn unfused_sub_mul(
+        &self,
+        scratch: &mut [u64],
+        src: Option<(&[u64], u64)>,
+        w: u64,
+        target: SubMulTarget<'_>,
+    ) {
+        match src {
+            Some((src, p)) => self.forward_centered(scratch, src, p),
+            None => self.forward(scratch),
+        }
         target.finish(
             &crate::math::kernels::Kernels::best(&self.tables.modulus),
             scratch,

@@ -229,9 +229,9 @@ impl BasisConverter {
 
     /// ModDown's last step on target `dst[ti]`: with `y` the
     /// [`Self::convert_centered_forward`] result (computed in `scratch`),
-    /// `(x − y)·w` added into or written over `target`'s array
-    /// ([`NttPlan::forward_centered_sub_mul`], one pass with one source
-    /// prime).
+    /// `(x − y)·w` written where `target` says: with one source prime in
+    /// the transform's passes ([`NttPlan::forward_centered_sub_mul`]), with
+    /// several after the conversion ([`NttPlan::forward_sub_mul`]).
     pub fn convert_centered_forward_sub_mul(
         &self,
         prep: &Prepared<'_>,
@@ -246,8 +246,8 @@ impl BasisConverter {
             plan.forward_centered_sub_mul(scratch, x, self.src[0].value(), w, target);
             return;
         }
-        self.convert_centered_forward(prep, ti, plan, scratch);
-        target.finish(&Kernels::best(&self.dst[ti]), scratch, w);
+        self.convert_centered_to(prep, ti, scratch);
+        plan.forward_sub_mul(scratch, w, target);
     }
 }
 
