@@ -2003,16 +2003,8 @@ macro_rules! ntt_kernels {
             ) {
                 let q = t.modulus.value();
                 let c = Centring::new(p, q, 2 * K * q);
-                let w = splat(w, shoup(w, q, $shoup_bits));
-                let fin = Finish::SubMul {
-                    x,
-                    a: addend,
-                    o,
-                    w,
-                    scatter,
-                };
                 // SAFETY: as guaranteed by the caller.
-                unsafe { forward_from(a, Some((src, &c)), fin, t, vt) }
+                unsafe { sub_mul_from(a, Some((src, &c)), x, addend, o, w, scatter, t, vt) }
             }
 
             /// [`forward_centered_sub_mul`] of `a` itself (words below `q`),
@@ -2032,6 +2024,29 @@ macro_rules! ntt_kernels {
                 t: &NttTables,
                 vt: &VecTables,
             ) {
+                // SAFETY: as guaranteed by the caller.
+                unsafe { sub_mul_from(a, None, x, addend, o, w, scatter, t, vt) }
+            }
+
+            /// [`forward_centered_sub_mul`] (`from` given) and
+            /// [`forward_sub_mul`].
+            ///
+            /// # Safety
+            /// As [`forward_centered_sub_mul`].
+            #[inline]
+            #[target_feature(enable = $feat)]
+            #[allow(clippy::too_many_arguments, reason = "one pass over six arrays")]
+            unsafe fn sub_mul_from(
+                a: &mut [u64],
+                from: Option<(&[u64], &Centring)>,
+                x: *const u64,
+                addend: *const u64,
+                o: *mut u64,
+                w: u64,
+                scatter: *const u64,
+                t: &NttTables,
+                vt: &VecTables,
+            ) {
                 let q = t.modulus.value();
                 let w = splat(w, shoup(w, q, $shoup_bits));
                 let fin = Finish::SubMul {
@@ -2042,7 +2057,7 @@ macro_rules! ntt_kernels {
                     scatter,
                 };
                 // SAFETY: as guaranteed by the caller.
-                unsafe { forward_from(a, None, fin, t, vt) }
+                unsafe { forward_from(a, from, fin, t, vt) }
             }
 
             /// [`forward`], its first pass reading from `from` when given.
