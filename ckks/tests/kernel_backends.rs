@@ -263,11 +263,22 @@ fn check_permutations(backend: Backend) -> usize {
                 .chain(perm.iter().map(|&p| input[p as usize]))
                 .collect();
             let mut got = AlignedVec::from_slice(&[7]);
-            EvalPermutation::new(n, g).extend(&input, &k, &mut got);
+            let sigma = EvalPermutation::new(n, g);
+            sigma.extend(&input, &k, &mut got);
             assert_eq!(
                 got[..],
                 want[..],
                 "{backend:?} permutation, N = {n}, g = {g}"
+            );
+            // Into a limb of its own; words left unwritten keep this value.
+            let mut into = vec![std::mem::MaybeUninit::new(u64::MAX); n];
+            sigma.write(&input, &k, &mut into);
+            // SAFETY: every word was initialized above.
+            let into: Vec<u64> = into.iter().map(|w| unsafe { w.assume_init() }).collect();
+            assert_eq!(
+                into[..],
+                want[1..],
+                "{backend:?} permutation written, N = {n}, g = {g}"
             );
             ran += 1;
         }
