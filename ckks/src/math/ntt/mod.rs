@@ -518,17 +518,19 @@ impl NttPlan {
     ) {
         let n = self.tables.n;
         let q = self.tables.modulus.value();
+        let op = if src.is_some() {
+            "forward_centered_sub_mul"
+        } else {
+            "forward_sub_mul"
+        };
         let target_lens = target.lens();
         assert!(
             scratch.len() == n && target_lens == [n; 4],
-            "ntt forward_centered_sub_mul: lengths {}, {:?} must equal N = {n}",
+            "ntt {op}: lengths {}, {:?} must equal N = {n}",
             scratch.len(),
             target_lens
         );
-        assert!(
-            w < q,
-            "ntt forward_centered_sub_mul: w = {w} not below q = {q}"
-        );
+        assert!(w < q, "ntt {op}: w = {w} not below q = {q}");
         #[cfg(target_arch = "x86_64")]
         if (src.is_some() && self.converts_in_first_pass())
             || (src.is_none() && matches!(self.backend, Backend::Ifma | Backend::Avx512))
